@@ -1,0 +1,54 @@
+# Slipway. Every target puts .venv/bin and .tools/bin first on PATH.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(CURDIR)/.tools/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+ENVS := dev ci test staging prod
+GATE := scripts/gate
+
+.PHONY: help setup hosts hosts-destroy demo test lint syntax unit molecule bench build sanity lock
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: ## install everything (apt packages, .venv, helm, npm test deps, test-host image); idempotent
+	@scripts/setup
+
+hosts: setup ## create (or keep) the dev lab: three local test hosts
+	@python tests/testhosts/testhosts.py create --lab dev --count 3 --subnet 10.89.10.0/24 >/dev/null
+
+hosts-destroy: ## remove the dev lab
+	@python tests/testhosts/testhosts.py destroy --lab dev
+
+demo: hosts ## run site.yml as the dev environment on the local test hosts
+	ansible-playbook playbooks/site.yml -i inventories/dev
+
+test: setup ## every gate: lint, syntax, unit and render tests, molecule
+	@scripts/gate-all
+
+lint: ## yamllint, ansible-lint (production), ruff, mypy, no-noqa check
+	@$(GATE) yamllint yamllint --strict .
+	@$(GATE) ansible-lint ansible-lint --offline -q
+	@$(GATE) ruff ruff check .
+	@$(GATE) mypy mypy plugins
+	@$(GATE) no-noqa scripts/check-no-noqa
+
+syntax: ## ansible-playbook --syntax-check of every playbook against every inventory
+	@$(GATE) syntax scripts/syntax-all $(ENVS)
+
+unit: ## pytest: unit, module and render tests
+	@$(GATE) pytest pytest -q
+
+molecule: ## every molecule scenario on local test hosts (idempotence is a gate)
+	@$(GATE) molecule scripts/molecule-all
+
+bench: setup ## benchmarks (not part of test); results in bench/results/
+	@scripts/bench-all
+
+build: ## the collection artifact in build/
+	ansible-galaxy collection build --force --output-path build/
+
+sanity: ## ansible-test sanity on plugins (needs the collection under ansible_collections/)
+	@scripts/sanity
+
+lock: ## regenerate constraints.txt from a fresh venv
+	@scripts/lock
