@@ -25,12 +25,13 @@ demo: hosts ## run site.yml as the dev environment on the local test hosts
 test: setup ## every gate: lint, syntax, unit and render tests, molecule
 	@scripts/gate-all
 
-lint: ## yamllint, ansible-lint (production), ruff, mypy, no-noqa check
+lint: ## yamllint, ansible-lint (production), ruff, mypy, no-noqa check, ansible-test sanity
 	@$(GATE) yamllint yamllint --strict .
 	@$(GATE) ansible-lint ansible-lint --offline -q
 	@$(GATE) ruff ruff check .
 	@$(GATE) mypy mypy plugins
 	@$(GATE) no-noqa scripts/check-no-noqa
+	@$(GATE) ansible-test-sanity scripts/sanity
 
 syntax: ## ansible-playbook --syntax-check of every playbook against every inventory
 	@$(GATE) syntax scripts/syntax-all $(ENVS)
