@@ -258,14 +258,26 @@ def _name(container: dict[str, object]) -> str:
     return str(names[0]) if isinstance(names, list) else str(names)
 
 
+def _identity() -> str:
+    """Return a short fingerprint of the lab key, to spot hosts made for another key."""
+    return hashlib.sha256(Path(f"{KEY}.pub").read_bytes()).hexdigest()[:12]
+
+
 def _start_host(lab: str, host: Host, image: str) -> bool:
     """Start one host; return True when something was created or started."""
-    state = {_name(c): c.get("State") for c in _containers(lab=lab)}
-    if state.get(host.container) == "running":
-        return False
-    if host.container in state:
-        _run(["podman", "start", host.container])
-        return True
+    current = {_name(c): c for c in _containers(lab=lab)}
+    found = current.get(host.container)
+    if found is not None:
+        labels = found.get("Labels") or {}
+        same = isinstance(labels, dict) and labels.get("slipway.key") == _identity()
+        if same and found.get("Image") == image:
+            if found.get("State") == "running":
+                return False
+            _run(["podman", "start", host.container])
+            return True
+        # Made from another checkout's key or an older image: start afresh.
+        _say(f"recreating {host.container}: its key or image is not this checkout's")
+        _run(["podman", "rm", "-f", "-t", "0", host.container])
     argv = [
         "podman",
         "run",
@@ -276,6 +288,8 @@ def _start_host(lab: str, host: Host, image: str) -> bool:
         host.name,
         "--label",
         f"{LABEL}={lab}",
+        "--label",
+        f"slipway.key={_identity()}",
         "--runtime",
         "runc",
         "--privileged",
