@@ -1,0 +1,302 @@
+"""The component catalog: one entry per upstream chart, validated into frozen records.
+
+A catalog is a mapping ``{component name: entry}`` (a mapping, so the three layers
+merge by name). Every error names the field as ``components.<name>.<field>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PHASES = (0, 1, 2, 3)
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,51}[a-z0-9])?$")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+_VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_ARCHIVE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.tgz$")
+_ENTRY_KEYS = frozenset(
+    {
+        "phase",
+        "namespace",
+        "release",
+        "chart",
+        "version",
+        "repo",
+        "url",
+        "sha256",
+        "archive",
+        "enabled",
+        "values",
+        "depends_on",
+        "secrets",
+        "crds",
+        "provides_crds",
+        "smoke",
+        "note",
+    }
+)
+_SMOKE_KEYS = frozenset({"rollout", "wait", "exec", "get_raw"})
+_ROLLOUT_KINDS = ("deployment", "statefulset", "daemonset")
+_EXEC_KINDS = (*_ROLLOUT_KINDS, "pod")
+
+
+class CatalogError(ValueError):
+    """A catalog entry is not valid; the message names the field and the problem."""
+
+
+@dataclass(frozen=True)
+class WaitCondition:
+    """A ``kubectl wait --for=condition=...`` check on a resource or a label selector."""
+
+    resource: str
+    condition: str
+    selector: str = ""
+
+
+@dataclass(frozen=True)
+class ExecCheck:
+    """A health command run inside a workload with ``kubectl exec``."""
+
+    target: str
+    command: tuple[str, ...]
+    container: str = ""
+
+
+@dataclass(frozen=True)
+class Smoke:
+    """What proves a component healthy after it is deployed."""
+
+    rollout: tuple[str, ...] = ()
+    wait: tuple[WaitCondition, ...] = ()
+    exec: ExecCheck | None = None
+    get_raw: str = ""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One catalog entry after validation."""
+
+    name: str
+    phase: int
+    namespace: str
+    release: str
+    chart: str
+    version: str
+    repo: str
+    url: str
+    sha256: str
+    archive: str
+    enabled: bool
+    values: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    crds: tuple[str, ...] = ()
+    provides_crds: tuple[str, ...] = ()
+    smoke: Smoke = field(default_factory=Smoke)
+    note: str = ""
+
+
+def _where(name: str, key: str) -> str:
+    """Name a field of a component for an error message."""
+    return f"components.{name}.{key}"
+
+
+def _text(name: str, entry: dict[str, Any], key: str, *, required: bool) -> str:
+    """Return a string field, or '' when optional and absent."""
+    value = entry.get(key)
+    if value is None or value == "":
+        if required:
+            raise CatalogError(f"{_where(name, key)}: is required")
+        return ""
+    if not isinstance(value, str):
+        raise CatalogError(f"{_where(name, key)}: must be a string, got {type(value).__name__}")
+    return value
+
+
+def _names(name: str, entry: dict[str, Any], key: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Return a list field of names, each matching pattern, without duplicates."""
+    value = entry.get(key) or []
+    if not isinstance(value, list):
+        raise CatalogError(f"{_where(name, key)}: must be a list, got {type(value).__name__}")
+    seen: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not pattern.match(item):
+            raise CatalogError(f"{_where(name, key)}: {item!r} is not a valid name")
+        if item not in seen:
+            seen.append(item)
+    return tuple(seen)
+
+
+def _flag(name: str, entry: dict[str, Any]) -> bool:
+    """Return the enabled flag; accepts booleans and the strings true/false."""
+    value = entry.get("enabled", True)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise CatalogError(f"{_where(name, 'enabled')}: must be true or false, got {value!r}")
+
+
+def _phase(name: str, entry: dict[str, Any]) -> int:
+    """Return the phase, one of PHASES."""
+    value = entry.get("phase")
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or value not in PHASES:
+        raise CatalogError(f"{_where(name, 'phase')}: must be one of {PHASES}, got {value!r}")
+    return int(value)
+
+
+def _command(name: str, value: Any) -> tuple[str, ...]:
+    """Return an exec command as a tuple of strings."""
+    if not isinstance(value, list) or not value or not all(isinstance(part, str) for part in value):
+        raise CatalogError(
+            f"{_where(name, 'smoke.exec.command')}: must be a non-empty list of strings"
+        )
+    return tuple(value)
+
+
+def _workload(name: str, key: str, value: Any, kinds: tuple[str, ...] = _ROLLOUT_KINDS) -> str:
+    """Return a ``kind/name`` workload reference."""
+    kind, _, target = str(value).partition("/")
+    if kind not in kinds or not _DNS_SUBDOMAIN.match(target):
+        raise CatalogError(
+            f"{_where(name, key)}: {value!r} is not <kind>/<name> "
+            f"with kind one of {', '.join(kinds)}"
+        )
+    return str(value)
+
+
+def _smoke(name: str, value: Any) -> Smoke:
+    """Return the smoke checks of a component."""
+    if value is None:
+        return Smoke()
+    if not isinstance(value, dict):
+        raise CatalogError(f"{_where(name, 'smoke')}: must be a mapping")
+    unknown = sorted(set(value) - _SMOKE_KEYS)
+    if unknown:
+        raise CatalogError(
+            f"{_where(name, 'smoke')}: unknown key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(_SMOKE_KEYS))}"
+        )
+    rollout = value.get("rollout") or []
+    if not isinstance(rollout, list):
+        raise CatalogError(f"{_where(name, 'smoke.rollout')}: must be a list")
+    waits = []
+    for item in value.get("wait") or []:
+        if not isinstance(item, dict) or not item.get("resource") or not item.get("condition"):
+            raise CatalogError(
+                f"{_where(name, 'smoke.wait')}: each item needs resource and condition"
+            )
+        waits.append(
+            WaitCondition(
+                str(item["resource"]), str(item["condition"]), str(item.get("selector") or "")
+            )
+        )
+    exec_check = None
+    raw_exec = value.get("exec")
+    if raw_exec is not None:
+        if not isinstance(raw_exec, dict):
+            raise CatalogError(f"{_where(name, 'smoke.exec')}: must be a mapping")
+        exec_check = ExecCheck(
+            target=_workload(name, "smoke.exec.target", raw_exec.get("target"), _EXEC_KINDS),
+            command=_command(name, raw_exec.get("command")),
+            container=str(raw_exec.get("container") or ""),
+        )
+    get_raw = value.get("get_raw") or ""
+    if get_raw and (not isinstance(get_raw, str) or not get_raw.startswith("/")):
+        raise CatalogError(
+            f"{_where(name, 'smoke.get_raw')}: must be an API path starting with '/'"
+        )
+    return Smoke(
+        rollout=tuple(_workload(name, "smoke.rollout", item) for item in rollout),
+        wait=tuple(waits),
+        exec=exec_check,
+        get_raw=get_raw,
+    )
+
+
+def _source(name: str, entry: dict[str, Any]) -> tuple[str, str, str]:
+    """Return (repo, url, sha256): a chart repository or a direct archive URL, never both."""
+    repo = _text(name, entry, "repo", required=False)
+    url = _text(name, entry, "url", required=False)
+    sha256 = _text(name, entry, "sha256", required=False).lower()
+    if bool(repo) == bool(url):
+        raise CatalogError(
+            f"{_where(name, 'repo')}: give exactly one of repo (a chart repository) "
+            "or url (an archive)"
+        )
+    if repo and not repo.startswith(("https://", "oci://")):
+        raise CatalogError(f"{_where(name, 'repo')}: {repo!r} must start with https:// or oci://")
+    if url and not (url.startswith("https://") and url.endswith(".tgz")):
+        raise CatalogError(
+            f"{_where(name, 'url')}: {url!r} must be an https:// URL of a .tgz archive"
+        )
+    if sha256 and not _SHA256.match(sha256):
+        raise CatalogError(f"{_where(name, 'sha256')}: must be 64 hexadecimal characters")
+    return repo, url, sha256
+
+
+def parse_component(name: str, entry: Any) -> Component:
+    """Validate one catalog entry and return it as a Component."""
+    if not isinstance(name, str) or not _LABEL.match(name):
+        raise CatalogError(
+            f"components.{name}: the name must be a DNS label of at most 53 characters"
+        )
+    if not isinstance(entry, dict):
+        raise CatalogError(f"components.{name}: must be a mapping, got {type(entry).__name__}")
+    unknown = sorted(set(entry) - _ENTRY_KEYS)
+    if unknown:
+        raise CatalogError(f"components.{name}: unknown key(s) {', '.join(unknown)}")
+    namespace = _text(name, entry, "namespace", required=True)
+    if not _LABEL.match(namespace):
+        raise CatalogError(f"{_where(name, 'namespace')}: {namespace!r} is not a DNS label")
+    release = _text(name, entry, "release", required=False) or name
+    if not _LABEL.match(release):
+        raise CatalogError(f"{_where(name, 'release')}: {release!r} is not a DNS label")
+    chart = _text(name, entry, "chart", required=True)
+    version = _text(name, entry, "version", required=True)
+    if not _VERSION.match(version):
+        raise CatalogError(f"{_where(name, 'version')}: {version!r} is not a pinned SemVer version")
+    repo, url, sha256 = _source(name, entry)
+    archive = _text(name, entry, "archive", required=False) or f"{chart}-{version}.tgz"
+    if not _ARCHIVE.match(archive):
+        raise CatalogError(
+            f"{_where(name, 'archive')}: {archive!r} must be a plain file name ending in .tgz"
+        )
+    values = entry.get("values") or {}
+    if not isinstance(values, dict):
+        raise CatalogError(
+            f"{_where(name, 'values')}: must be a mapping, got {type(values).__name__}"
+        )
+    return Component(
+        name=name,
+        phase=_phase(name, entry),
+        namespace=namespace,
+        release=release,
+        chart=chart,
+        version=version,
+        repo=repo,
+        url=url,
+        sha256=sha256,
+        archive=archive,
+        enabled=_flag(name, entry),
+        values=values,
+        depends_on=_names(name, entry, "depends_on", _LABEL),
+        secrets=_names(name, entry, "secrets", _DNS_SUBDOMAIN),
+        crds=_names(name, entry, "crds", _DNS_SUBDOMAIN),
+        provides_crds=_names(name, entry, "provides_crds", _DNS_SUBDOMAIN),
+        smoke=_smoke(name, entry.get("smoke")),
+        note=_text(name, entry, "note", required=False),
+    )
+
+
+def parse_catalog(catalog: Any) -> tuple[Component, ...]:
+    """Validate a whole catalog mapping; entries come back sorted by name."""
+    if not isinstance(catalog, dict):
+        raise CatalogError(
+            f"components: must be a mapping of name to entry, got {type(catalog).__name__}"
+        )
+    return tuple(parse_component(name, catalog[name]) for name in sorted(catalog, key=str))

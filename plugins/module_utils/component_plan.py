@@ -1,0 +1,486 @@
+"""Offline plan of the platform components for one environment.
+
+From the merged catalog: the enabled releases in a safe order (phase first, then
+dependencies: components, CRDs from operators), what each needs to exist first
+(namespaces, Secrets made by SealedSecrets, CRDs), and the files written to
+``build/<env>/components/``: a summary, one values file per release, the labelled
+namespaces and, where a chart archive is at hand, the manifests ``helm template``
+renders.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ansible_collections.slipway.platform.plugins.module_utils.catalog import (
+    CatalogError,
+    Component,
+    parse_catalog,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.deep_merge import (
+    MergeError,
+    deep_merge,
+)
+
+MANAGED_BY = "slipway"
+POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
+# Keys whose non-empty literal value would be a credential in plain text.
+_SECRET_KEY = re.compile(
+    r"(password|passwd|passphrase|token|secret|apikey|api_key|secretkey|sessionkey|session_key|privatekey|private_key)$",
+    re.IGNORECASE,
+)
+# Keys that name a Secret instead of holding one.
+_SECRET_REF_KEY = re.compile(
+    r"(existingsecret|secretname|secretref|secretkey|passwordkey|name|ref)$", re.IGNORECASE
+)
+_SUMMARY_FILE = "plan.yml"
+_NAMESPACES_FILE = "namespaces.yaml"
+MANAGED_DIRS = ("values", "manifests")
+
+
+class _PlanDumper(yaml.SafeDumper):
+    """YAML dumper that writes multi-line strings as literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """Represent a string, as a literal block when it spans lines."""
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_PlanDumper.add_representer(str, _represent_str)
+
+
+class ComponentPlanError(ValueError):
+    """The plan cannot be made; the message names the component and field."""
+
+
+@dataclass(frozen=True)
+class NamespaceSpec:
+    """A namespace Slipway creates and labels."""
+
+    name: str
+    pod_security: str
+
+
+@dataclass(frozen=True)
+class PlannedRelease:
+    """One enabled component in deploy order, with what must exist before it."""
+
+    order: int
+    component: Component
+    after: tuple[str, ...]
+    secrets: tuple[str, ...]
+    crds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The ordered releases of one environment and the namespaces they live in."""
+
+    env: str
+    releases: tuple[PlannedRelease, ...]
+    disabled: tuple[Component, ...]
+    namespaces: tuple[NamespaceSpec, ...]
+
+
+def merge_layers(layers: list[Any]) -> dict[str, Any]:
+    """Merge catalog layers, lowest first (defaults < environment < override)."""
+    merged: dict[str, Any] = {}
+    for index, layer in enumerate(layers):
+        if layer is None:
+            continue
+        if not isinstance(layer, dict):
+            raise ComponentPlanError(
+                f"layers[{index}]: must be a mapping of component name to entry"
+            )
+        merged = deep_merge(merged, layer)
+    return merged
+
+
+def inline_secrets(values: Any, path: str = "") -> list[str]:
+    """Return the paths of values that look like credentials written in plain text."""
+    found: list[str] = []
+    if isinstance(values, dict):
+        for key, value in values.items():
+            child = f"{path}.{key}" if path else str(key)
+            if (
+                isinstance(value, str)
+                and value
+                and _SECRET_KEY.search(str(key))
+                and not _SECRET_REF_KEY.search(str(key))
+            ):
+                found.append(child)
+            else:
+                found.extend(inline_secrets(value, child))
+    elif isinstance(values, list):
+        for index, item in enumerate(values):
+            found.extend(inline_secrets(item, f"{path}[{index}]"))
+    return found
+
+
+def _check_references(
+    enabled: dict[str, Component], every: dict[str, Component]
+) -> dict[str, set[str]]:
+    """Validate dependencies and CRD needs; return each component's predecessors."""
+    providers: dict[str, Component] = {}
+    for component in enabled.values():
+        for crd in component.provides_crds:
+            providers.setdefault(crd, component)
+    before: dict[str, set[str]] = {name: set() for name in enabled}
+    for name, component in enabled.items():
+        for dep in component.depends_on:
+            if dep not in every:
+                raise ComponentPlanError(f"components.{name}.depends_on: unknown component {dep!r}")
+            if dep not in enabled:
+                raise ComponentPlanError(
+                    f"components.{name}.depends_on: {dep!r} is disabled in this environment; "
+                    f"enable it or disable {name!r}"
+                )
+            if enabled[dep].phase > component.phase:
+                raise ComponentPlanError(
+                    f"components.{name}.depends_on: {dep!r} is in phase {enabled[dep].phase}, "
+                    f"after this component's phase {component.phase}"
+                )
+            before[name].add(dep)
+        for crd in component.crds:
+            provider = providers.get(crd)
+            if provider is None:
+                raise ComponentPlanError(
+                    f"components.{name}.crds: no enabled component provides {crd!r}"
+                )
+            if provider.phase > component.phase:
+                raise ComponentPlanError(
+                    f"components.{name}.crds: {crd!r} comes from {provider.name!r} "
+                    f"in the later phase {provider.phase}"
+                )
+            if provider.name != name:
+                before[name].add(provider.name)
+    return before
+
+
+def _find_cycle(before: dict[str, set[str]], stuck: set[str]) -> list[str]:
+    """Return one dependency cycle among the stuck components, as a closed path."""
+    start = min(stuck)
+    path = [start]
+    seen = {start: 0}
+    current = start
+    while True:
+        current = min(dep for dep in before[current] if dep in stuck)
+        if current in seen:
+            return [*path[seen[current] :], current]
+        seen[current] = len(path)
+        path.append(current)
+
+
+def order_components(components: tuple[Component, ...]) -> list[tuple[Component, tuple[str, ...]]]:
+    """Return enabled components in deploy order with their direct predecessors.
+
+    Phase first, then dependencies; ties break by name so the order is stable.
+    """
+    every = {component.name: component for component in components}
+    enabled = {name: component for name, component in every.items() if component.enabled}
+    before = _check_references(enabled, every)
+    remaining = {name: set(deps) for name, deps in before.items()}
+    ready = [(enabled[name].phase, name) for name, deps in remaining.items() if not deps]
+    heapq.heapify(ready)
+    ordered: list[tuple[Component, tuple[str, ...]]] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        ordered.append((enabled[name], tuple(sorted(before[name]))))
+        for other, deps in remaining.items():
+            if name in deps:
+                deps.discard(name)
+                if not deps:
+                    heapq.heappush(ready, (enabled[other].phase, other))
+    if len(ordered) != len(enabled):
+        stuck = {name for name, deps in remaining.items() if deps}
+        cycle = _find_cycle(before, stuck)
+        raise ComponentPlanError(
+            f"components.{cycle[0]}.depends_on: dependency cycle {' -> '.join(cycle)}"
+        )
+    return ordered
+
+
+def _namespaces(releases: list[PlannedRelease], specs: dict[str, Any]) -> tuple[NamespaceSpec, ...]:
+    """Return the namespaces to create: the standard set plus any a release uses."""
+    names = set(specs) | {release.component.namespace for release in releases}
+    names.discard("kube-system")
+    result = []
+    for name in sorted(names):
+        spec = specs.get(name) or {}
+        if not isinstance(spec, dict):
+            raise ComponentPlanError(f"namespaces.{name}: must be a mapping")
+        level = spec.get("pod_security", "baseline")
+        if level not in POD_SECURITY_LEVELS:
+            raise ComponentPlanError(
+                f"namespaces.{name}.pod_security: {level!r} is not one of "
+                f"{', '.join(POD_SECURITY_LEVELS)}"
+            )
+        result.append(NamespaceSpec(name, level))
+    return tuple(result)
+
+
+def build_plan(layers: list[Any], env: str, namespaces: dict[str, Any] | None = None) -> Plan:
+    """Merge the layers, validate the catalog and return the environment's plan."""
+    try:
+        components = parse_catalog(merge_layers(layers))
+    except (CatalogError, MergeError) as exc:
+        raise ComponentPlanError(str(exc)) from exc
+    for component in components:
+        leaked = inline_secrets(component.values)
+        if leaked:
+            raise ComponentPlanError(
+                f"components.{component.name}.values.{leaked[0]}: "
+                "looks like a credential in plain text; "
+                "reference an existing Secret (made from a SealedSecret) by name instead"
+            )
+    releases = [
+        PlannedRelease(
+            order=index + 1,
+            component=component,
+            after=after,
+            secrets=tuple(f"{component.namespace}/{secret}" for secret in component.secrets),
+            crds=component.crds,
+        )
+        for index, (component, after) in enumerate(order_components(components))
+    ]
+    disabled = tuple(component for component in components if not component.enabled)
+    return Plan(env, tuple(releases), disabled, _namespaces(releases, namespaces or {}))
+
+
+def chart_source(component: Component, chart_dir: str) -> str:
+    """Return the chart reference helm installs: local archive, URL, OCI or repo chart name."""
+    if chart_dir:
+        return str(Path(chart_dir) / component.archive)
+    if component.url:
+        return component.url
+    if component.repo.startswith("oci://"):
+        return f"{component.repo.rstrip('/')}/{component.chart}"
+    return component.chart
+
+
+def release_record(release: PlannedRelease, chart_dir: str = "") -> dict[str, Any]:
+    """Return one release as plain data for the summary, the role and the diff."""
+    component = release.component
+    smoke = component.smoke
+    return {
+        "order": release.order,
+        "name": component.name,
+        "release": component.release,
+        "phase": component.phase,
+        "namespace": component.namespace,
+        "chart": component.chart,
+        "chart_version": component.version,
+        "repo": component.repo,
+        "url": component.url,
+        "sha256": component.sha256,
+        "archive": component.archive,
+        "chart_ref": chart_source(component, chart_dir),
+        "chart_repo_url": ""
+        if chart_dir or component.url or component.repo.startswith("oci://")
+        else component.repo,
+        "after": list(release.after),
+        "secrets": list(release.secrets),
+        "crds": list(release.crds),
+        "provides_crds": list(component.provides_crds),
+        "values": component.values,
+        "smoke": {
+            "rollout": list(smoke.rollout),
+            "wait": [
+                {"resource": item.resource, "condition": item.condition, "selector": item.selector}
+                for item in smoke.wait
+            ],
+            "exec": (
+                {
+                    "target": smoke.exec.target,
+                    "container": smoke.exec.container,
+                    "command": list(smoke.exec.command),
+                }
+                if smoke.exec
+                else {}
+            ),
+            "get_raw": smoke.get_raw,
+        },
+    }
+
+
+def namespace_manifest(spec: NamespaceSpec, env: str) -> dict[str, Any]:
+    """Return the labelled Namespace object for one namespace."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": spec.name,
+            "labels": {
+                "app.kubernetes.io/managed-by": MANAGED_BY,
+                "slipway.dev/env": env,
+                "pod-security.kubernetes.io/enforce": spec.pod_security,
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    }
+
+
+def summary(plan: Plan, chart_dir: str = "") -> dict[str, Any]:
+    """Return the plan summary written to plan.yml (values live in their own files)."""
+    return {
+        "env": plan.env,
+        "namespaces": [
+            {"name": spec.name, "pod_security": spec.pod_security} for spec in plan.namespaces
+        ],
+        "releases": [
+            {
+                key: value
+                for key, value in release_record(release, chart_dir).items()
+                if key not in ("values", "smoke")
+            }
+            for release in plan.releases
+        ],
+        "disabled": [
+            {"name": component.name, "phase": component.phase, "note": component.note}
+            for component in plan.disabled
+        ],
+    }
+
+
+def plan_table(plan: Plan, rendered: list[str]) -> list[str]:
+    """Return the plan as aligned text lines for the run's output."""
+    lines = [f"{'#':>2} {'ph':<2} {'namespace':<13} {'release':<19} {'chart@version':<36} after"]
+    for release in plan.releases:
+        component = release.component
+        chart = f"{component.chart}@{component.version}"
+        lines.append(
+            f"{release.order:>2} {component.phase:<2} {component.namespace:<13} "
+            f"{component.release:<19} {chart:<36} {','.join(release.after) or '-'}"
+        )
+    lines.extend(f"disabled: {component.name}" for component in plan.disabled)
+    lines.append(f"rendered with helm: {', '.join(rendered) or 'none (no local chart archives)'}")
+    return lines
+
+
+def dump_yaml(data: Any) -> str:
+    """Return data as block-style YAML, stable from run to run."""
+    return yaml.dump(
+        data,
+        Dumper=_PlanDumper,
+        default_flow_style=False,
+        sort_keys=False,
+        allow_unicode=True,
+        width=120,
+    )
+
+
+def plan_files(plan: Plan, chart_dir: str = "") -> dict[str, str]:
+    """Return the plan's files, relative path to content (manifests come from helm)."""
+    header = (
+        f"# Slipway component plan for {plan.env}. Generated: edit the catalog, not this file.\n"
+    )
+    files = {
+        _SUMMARY_FILE: header + dump_yaml(summary(plan, chart_dir)),
+        _NAMESPACES_FILE: header
+        + "".join(
+            "---\n" + dump_yaml(namespace_manifest(spec, plan.env)) for spec in plan.namespaces
+        ),
+    }
+    for release in plan.releases:
+        files[f"values/{release.component.release}.yaml"] = header + dump_yaml(
+            release.component.values
+        )
+    return files
+
+
+def helm_template_argv(
+    helm: str, release: PlannedRelease, archive: str, values_file: str, kube_version: str
+) -> list[str]:
+    """Return the ``helm template`` argument list that renders one release offline."""
+    return [
+        helm,
+        "template",
+        release.component.release,
+        archive,
+        "--namespace",
+        release.component.namespace,
+        "--values",
+        values_file,
+        "--kube-version",
+        kube_version,
+        "--include-crds",
+    ]
+
+
+def write_values_file(directory: str, release: PlannedRelease) -> str:
+    """Write one release's values to a private temporary file for helm; return its path."""
+    try:
+        handle, path = tempfile.mkstemp(
+            prefix=f"{release.component.release}-", suffix=".yaml", dir=directory
+        )
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(dump_yaml(release.component.values))
+    except OSError as exc:
+        raise ComponentPlanError(
+            f"components.{release.component.name}: cannot write values for helm ({exc})"
+        ) from exc
+    return path
+
+
+def previous_summary(dest: str) -> str:
+    """Return the plan summary already in dest, or '' when there is none."""
+    path = Path(dest) / _SUMMARY_FILE
+    try:
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+    except OSError as exc:
+        raise ComponentPlanError(f"dest: cannot read {path} ({exc})") from exc
+
+
+def sync_files(
+    dest: str, files: dict[str, str], *, check_mode: bool
+) -> tuple[list[str], list[str]]:
+    """Make dest hold exactly files (within its managed folders); return (written, removed).
+
+    Unchanged files are not touched, so an unchanged plan reports no change.
+    """
+    try:
+        return _sync_files(Path(dest), files, check_mode=check_mode)
+    except OSError as exc:
+        raise ComponentPlanError(f"dest: cannot write the plan to {dest} ({exc})") from exc
+
+
+def _sync_files(
+    root: Path, files: dict[str, str], *, check_mode: bool
+) -> tuple[list[str], list[str]]:
+    """Do the work of sync_files; may raise OSError."""
+    written = [
+        rel
+        for rel, content in sorted(files.items())
+        if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != content
+    ]
+    removed = sorted(
+        str(path.relative_to(root))
+        for folder in MANAGED_DIRS
+        if (root / folder).is_dir()
+        for path in (root / folder).rglob("*")
+        if path.is_file() and str(path.relative_to(root)) not in files
+    )
+    if check_mode:
+        return written, removed
+    for rel in written:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=".slipway-")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(files[rel])
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(target)
+    for rel in removed:
+        (root / rel).unlink()
+    return written, removed

@@ -1,0 +1,237 @@
+#!/usr/bin/python
+# Copyright: Slipway maintainers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: component_plan
+short_description: Plan the platform components of one environment offline
+description:
+  - Deep-merges the catalog layers (collection defaults < environment < operator override),
+    validates every entry, orders the enabled releases (phase, then dependencies on other
+    components and on CRDs from operators) and writes the plan to O(dest).
+  - Files written are C(plan.yml) (the ordered summary), C(namespaces.yaml) (the labelled
+    namespaces), C(values/<release>.yaml) and, for each release whose chart archive is in
+    O(chart_dir), C(manifests/<release>.yaml) rendered with C(helm template).
+  - Runs without a cluster. Unchanged input leaves every file untouched and reports no change;
+    files of releases no longer planned are removed.
+  - Values that look like credentials in plain text (a C(password), C(token), C(cookieSecret) ...
+    key with a literal value) are refused; reference an existing Secret by name instead.
+version_added: 0.1.0
+author: Slipway maintainers
+options:
+  layers:
+    description:
+      - Catalog layers, lowest precedence first. Each maps component name to entry.
+      - "Mappings merge deeply, lists replace, C({\"+append\": [...]}) appends to a list."
+    type: list
+    elements: raw
+    required: true
+  env:
+    description: Environment name, written into labels and the summary.
+    type: str
+    required: true
+  namespaces:
+    description: "Namespaces to create, name to C({pod_security: baseline|restricted|privileged})."
+    type: dict
+    default: {}
+  dest:
+    description: Directory that receives the plan (C(build/<env>/components)).
+    type: path
+    required: true
+  chart_dir:
+    description:
+      - Directory of chart archives (the air-gap C(charts/) folder). Empty means charts come
+        from their repositories and nothing is rendered.
+    type: path
+    default: ""
+  render:
+    description: Render manifests with C(helm template) where the archive is in O(chart_dir).
+    type: bool
+    default: true
+  helm_binary:
+    description: The helm executable.
+    type: str
+    default: helm
+  kube_version:
+    description: Kubernetes version C(helm template) renders for.
+    type: str
+    default: 1.34.0
+attributes:
+  check_mode:
+    description:
+      - Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details: Computes and renders everything, writes nothing.
+  diff_mode:
+    description:
+      - Will return details on what has changed (or possibly needs changing in check mode),
+        when in diff mode.
+    support: full
+    details: Shows the plan summary before and after.
+requirements:
+  - PyYAML
+  - helm (only to render manifests)
+"""
+
+EXAMPLES = r"""
+- name: Plan the components of staging
+  slipway.platform.component_plan:
+    layers:
+      - "{{ components_catalog }}"
+      - "{{ slipway_components }}"
+    env: staging
+    namespaces: {platform: {pod_security: baseline}}
+    dest: build/staging/components
+    chart_dir: /srv/airgap/charts
+  register: plan
+"""
+
+RETURN = r"""
+releases:
+  description: Enabled releases in deploy order, with merged values and smoke checks.
+  returned: always
+  type: list
+  elements: dict
+disabled:
+  description: Names of the catalog entries disabled in this environment.
+  returned: always
+  type: list
+  elements: str
+namespaces:
+  description: Namespace objects to create, with Slipway's labels.
+  returned: always
+  type: list
+  elements: dict
+written:
+  description: Files (relative to O(dest)) written or, in check mode, that would be.
+  returned: always
+  type: list
+  elements: str
+removed:
+  description: Stale files removed (or that would be) from C(values/) and C(manifests/).
+  returned: always
+  type: list
+  elements: str
+rendered:
+  description: Releases whose manifests were rendered with helm.
+  returned: always
+  type: list
+  elements: str
+not_rendered:
+  description: Releases without a local chart archive, so without rendered manifests.
+  returned: always
+  type: list
+  elements: str
+table:
+  description: The plan as aligned text lines (order, phase, namespace, release, chart, after).
+  returned: always
+  type: list
+  elements: str
+"""
+
+from pathlib import Path
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
+    ComponentPlanError,
+    Plan,
+    build_plan,
+    helm_template_argv,
+    namespace_manifest,
+    plan_files,
+    plan_table,
+    previous_summary,
+    release_record,
+    sync_files,
+    write_values_file,
+)
+
+
+def _render(
+    module: AnsibleModule, plan: Plan, files: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """Add helm-rendered manifests to files; return (rendered, not rendered) release names."""
+    params = module.params
+    rendered: list[str] = []
+    missing: list[str] = []
+    # Values files for helm go to the module's private temporary folder, removed on exit.
+    scratch = module.tmpdir
+    for release in plan.releases:
+        archive = (
+            Path(params["chart_dir"]) / release.component.archive if params["chart_dir"] else None
+        )
+        if not params["render"] or archive is None or not archive.is_file():
+            missing.append(release.component.release)
+            continue
+        values_file = write_values_file(scratch, release)
+        argv = helm_template_argv(
+            params["helm_binary"], release, str(archive), values_file, params["kube_version"]
+        )
+        rc, out, err = module.run_command(argv)
+        if rc != 0:
+            raise ComponentPlanError(
+                f"components.{release.component.name}: helm template failed: "
+                f"{err.strip() or out.strip()}"
+            )
+        files[f"manifests/{release.component.release}.yaml"] = out
+        rendered.append(release.component.release)
+    return rendered, missing
+
+
+def run_module(module: AnsibleModule) -> dict[str, Any]:
+    """Plan, render and write; return the module result."""
+    params = module.params
+    dest = Path(params["dest"])
+    plan = build_plan(params["layers"], params["env"], params["namespaces"])
+    files = plan_files(plan, params["chart_dir"])
+    rendered, missing = _render(module, plan, files)
+    before = previous_summary(params["dest"])
+    written, removed = sync_files(str(dest), files, check_mode=module.check_mode)
+    result: dict[str, Any] = {
+        "changed": bool(written or removed),
+        "releases": [release_record(release, params["chart_dir"]) for release in plan.releases],
+        "disabled": [component.name for component in plan.disabled],
+        "namespaces": [namespace_manifest(spec, plan.env) for spec in plan.namespaces],
+        "written": written,
+        "removed": removed,
+        "rendered": rendered,
+        "not_rendered": missing,
+        "table": plan_table(plan, rendered),
+    }
+    if module._diff:
+        result["diff"] = {
+            "before": before,
+            "after": files["plan.yml"],
+            "before_header": str(dest / "plan.yml"),
+            "after_header": str(dest / "plan.yml"),
+        }
+    return result
+
+
+def main() -> None:
+    """Run the module."""
+    module = AnsibleModule(
+        argument_spec={
+            "layers": {"type": "list", "elements": "raw", "required": True},
+            "env": {"type": "str", "required": True},
+            "namespaces": {"type": "dict", "default": {}},
+            "dest": {"type": "path", "required": True},
+            "chart_dir": {"type": "path", "default": ""},
+            "render": {"type": "bool", "default": True},
+            "helm_binary": {"type": "str", "default": "helm"},
+            "kube_version": {"type": "str", "default": "1.34.0"},
+        },
+        supports_check_mode=True,
+    )
+    try:
+        module.exit_json(**run_module(module))
+    except ComponentPlanError as exc:
+        module.fail_json(msg=str(exc))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+"""The component plan of every inventory, rendered offline with the real helm.
+
+Upstream chart archives cannot be downloaded here: tests/standins/charts/generic is
+packaged (real `helm package`) under each catalog chart's name and version into a
+temporary air-gap folder with a real SHA256SUMS; the real plan path then runs:
+`ansible-playbook playbooks/phase1_platform.yml --tags plan` (role components,
+module component_plan, `helm template`). Every manifest is schema-validated for
+Kubernetes 1.34.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+pytestmark = [pytest.mark.render, pytest.mark.slow]
+
+ROOT = Path(__file__).parents[2]
+STANDIN = ROOT / "tests" / "standins" / "charts" / "generic"
+KUBE_VERSION = "1.34"
+EVERYWHERE = {"sealed-secrets", "cloudnative-pg", "platform-db", "business-db", "valkey"}
+EXPECTED = {
+    "dev": EVERYWHERE | {"headlamp", "kubero"},
+    "ci": EVERYWHERE,
+    "test": EVERYWHERE | {"headlamp", "kubero", "kube-arangodb", "clickhouse-operator"},
+    "staging": EVERYWHERE
+    | {
+        "headlamp",
+        "kubero",
+        "kube-arangodb",
+        "clickhouse-operator",
+        "vault",
+        "signoz",
+        "otel-collector",
+    },
+    "prod": EVERYWHERE
+    | {
+        "headlamp",
+        "kubero",
+        "kube-arangodb",
+        "clickhouse-operator",
+        "vault",
+        "signoz",
+        "otel-collector",
+    },
+}
+DASHBOARD_HOST = {
+    "dev": "dashboard.internal.localhost",
+    "test": "dashboard.internal.example.com",
+    "staging": "dashboard.internal.example.com",
+    "prod": "dashboard.internal.example.com",
+}
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / '.tools' / 'bin'}:{env.get('PATH', '')}"
+    env["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    # One line per result, so messages are not wrapped.
+    env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "json"
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def airgap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An air-gap folder holding the stand-in packaged as every catalog chart."""
+    root = tmp_path_factory.mktemp("airgap")
+    charts = root / "charts"
+    charts.mkdir()
+    defaults = yaml.safe_load((ROOT / "roles/components/defaults/main.yml").read_text())
+    sums = []
+    for entry in defaults["components_catalog"].values():
+        archive = charts / f"{entry['chart']}-{entry['version']}.tgz"
+        if archive.exists():
+            continue
+        source = root / "src" / f"{entry['chart']}-{entry['version']}" / entry["chart"]
+        shutil.copytree(STANDIN, source)
+        chart_yaml = yaml.safe_load((source / "Chart.yaml").read_text())
+        chart_yaml.update(name=entry["chart"], version=str(entry["version"]))
+        (source / "Chart.yaml").write_text(yaml.safe_dump(chart_yaml))
+        subprocess.run(
+            ["helm", "package", str(source), "--destination", str(charts)],
+            check=True,
+            capture_output=True,
+            env=tool_env(),
+        )
+        sums.append(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n")
+    (charts / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda line: line.split()[1])))
+    return root
+
+
+def run_plan(
+    inventory: str, airgap: Path, build: Path, *flags: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            "ansible-playbook",
+            "playbooks/phase1_platform.yml",
+            "-i",
+            f"inventories/{inventory}",
+            "--tags",
+            "plan",
+            *flags,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=tool_env(SLIPWAY_AIRGAP_DIR=str(airgap), SLIPWAY_BUILD_DIR=str(build)),
+    )
+
+
+def documents(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+@pytest.mark.parametrize("inventory", sorted(EXPECTED))
+def test_plan_renders_and_validates(inventory: str, airgap: Path, tmp_path: Path) -> None:
+    first = run_plan(inventory, airgap, tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    plan_dir = tmp_path / inventory / "components"
+    plan = yaml.safe_load((plan_dir / "plan.yml").read_text())
+    assert plan["env"] == inventory
+    releases = {release["name"]: release for release in plan["releases"]}
+    assert set(releases) == EXPECTED[inventory]
+    assert "openpanel" in {item["name"] for item in plan["disabled"]}
+    phases = [release["phase"] for release in plan["releases"]]
+    assert phases == sorted(phases)
+    seen: set[str] = set()
+    for release in plan["releases"]:
+        assert set(release["after"]) <= seen, f"{release['name']} planned before {release['after']}"
+        seen.add(release["name"])
+        assert release["chart_ref"] == str(airgap / "charts" / release["archive"])
+        manifests = plan_dir / "manifests" / f"{release['release']}.yaml"
+        docs = documents(manifests)
+        assert docs, f"{manifests} is empty"
+        for doc in docs:
+            kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+    for doc in documents(plan_dir / "namespaces.yaml"):
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+        assert doc["metadata"]["labels"]["slipway.dev/env"] == inventory
+    if inventory in DASHBOARD_HOST:
+        headlamp = documents(plan_dir / "manifests" / "headlamp.yaml")
+        ingress = next(doc for doc in headlamp if doc["kind"] == "Ingress")
+        assert ingress["spec"]["rules"][0]["host"] == DASHBOARD_HOST[inventory]
+    again = run_plan(inventory, airgap, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "changed=0" in again.stdout
+
+
+def test_check_mode_shows_the_plan_and_writes_nothing(airgap: Path, tmp_path: Path) -> None:
+    result = run_plan("staging", airgap, tmp_path, "--check", "--diff")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "+env: staging" in result.stdout
+    assert "vault" in result.stdout
+    assert not (tmp_path / "staging").exists()
+
+
+VERIFY_PLAY = """
+- name: Verify chart archives the way apply does
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Verify
+      ansible.builtin.include_role:
+        name: slipway.platform.components
+        tasks_from: verify_archives
+      vars:
+        components_chart_dir: "{chart_dir}"
+        components_selected: [{{archive: "{archive}"}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("", ""),
+        ("tamper", "{archive} in {charts}: does not match its recorded sha256"),
+        ("unrecorded", "{archive} in {charts}: is not in SHA256SUMS"),
+        ("no-sums", "{charts}/SHA256SUMS is missing"),
+    ],
+)
+def test_apply_refuses_a_changed_archive(
+    airgap: Path, tmp_path: Path, damage: str, message: str
+) -> None:
+    charts = tmp_path / "charts"
+    shutil.copytree(airgap / "charts", charts)
+    archive = "headlamp-0.43.0.tgz"
+    sums = charts / "SHA256SUMS"
+    if damage == "tamper":
+        with (charts / archive).open("ab") as stream:
+            stream.write(b"tampered")
+    elif damage == "unrecorded":
+        kept = [line for line in sums.read_text().splitlines() if not line.endswith(archive)]
+        sums.write_text("\n".join(kept) + "\n")
+    elif damage == "no-sums":
+        sums.unlink()
+    playbook = tmp_path / "verify.yml"
+    playbook.write_text(VERIFY_PLAY.format(chart_dir=charts, archive=archive))
+    result = subprocess.run(
+        ["ansible-playbook", str(playbook), "-i", "inventories/dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=tool_env(),
+    )
+    if message:
+        assert result.returncode != 0
+        assert message.format(archive=archive, charts=charts) in result.stdout
+    else:
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (None, "components_override_file: {path} does not exist"),
+        (
+            "valkey:\n  version: latest\n",
+            "components.valkey.version: 'latest' is not a pinned SemVer version",
+        ),
+        (
+            "sealed-secrets:\n  enabled: false\n",
+            "components.business-db.depends_on: 'sealed-secrets' is disabled in this environment",
+        ),
+        ("- not a mapping\n", "layers[2]: must be a mapping of component name to entry"),
+    ],
+)
+def test_bad_override_file_names_the_field(
+    airgap: Path, tmp_path: Path, override: str | None, message: str
+) -> None:
+    path = tmp_path / "override.yml"
+    if override is not None:
+        path.write_text(override)
+    result = run_plan("dev", airgap, tmp_path, "-e", f"components_override_file={path}")
+    assert result.returncode != 0
+    assert message.format(path=path) in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_override_file_appends_and_replaces(airgap: Path, tmp_path: Path) -> None:
+    path = tmp_path / "override.yml"
+    path.write_text(
+        "headlamp:\n"
+        "  values:\n"
+        "    replicaCount: 3\n"
+        "    ingress:\n"
+        "      hosts:\n"
+        "        +append:\n"
+        "          - {host: ops.example.com, paths: [{path: /, type: Prefix}]}\n"
+    )
+    result = run_plan("dev", airgap, tmp_path, "-e", f"components_override_file={path}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    values = yaml.safe_load((tmp_path / "dev/components/values/headlamp.yaml").read_text())
+    assert values["replicaCount"] == 3
+    assert [host["host"] for host in values["ingress"]["hosts"]] == [
+        "dashboard.internal.localhost",
+        "ops.example.com",
+    ]
+
+
+ARTIFACTS_PLAY = """
+- name: Chart archives, the way playbooks/artifacts.yml fills them
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Pull and checksum
+      ansible.builtin.include_role:
+        name: slipway.platform.components
+        tasks_from: artifacts
+"""
+
+
+def test_artifacts_records_checksums_once_and_refuses_changes(airgap: Path, tmp_path: Path) -> None:
+    """Archives already present are not pulled again (no network here): only recorded."""
+    target = tmp_path / "airgap"
+    shutil.copytree(airgap / "charts", target / "charts")
+    (target / "charts" / "SHA256SUMS").unlink()
+    # ci uses only repository charts, all present, so nothing is downloaded.
+    playbook = tmp_path / "artifacts.yml"
+    playbook.write_text(ARTIFACTS_PLAY)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["ansible-playbook", str(playbook), "-i", "inventories/ci"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=tool_env(SLIPWAY_AIRGAP_DIR=str(target), SLIPWAY_BUILD_DIR=str(tmp_path / "build")),
+        )
+
+    first = run()
+    assert first.returncode == 0, first.stdout + first.stderr
+    recorded = (target / "charts" / "SHA256SUMS").read_text().splitlines()
+    assert "valkey-1.0.0.tgz" in {line.split()[1] for line in recorded}
+    for line in recorded:
+        digest, name = line.split()
+        assert hashlib.sha256((target / "charts" / name).read_bytes()).hexdigest() == digest
+    second = run()
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "changed=0" in second.stdout
+    with (target / "charts" / "valkey-1.0.0.tgz").open("ab") as stream:
+        stream.write(b"tampered")
+    third = run()
+    assert third.returncode != 0
+    assert "valkey-1.0.0.tgz changed since it was recorded" in third.stdout

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ansible_collections.slipway.platform.plugins.module_utils.catalog import (
+    CatalogError,
+    ExecCheck,
+    WaitCondition,
+    parse_catalog,
+    parse_component,
+)
+
+
+def entry(**changes: Any) -> dict[str, Any]:
+    """A valid catalog entry with changes applied (None removes a key)."""
+    base: dict[str, Any] = {
+        "phase": 1,
+        "namespace": "data",
+        "chart": "valkey",
+        "version": "1.0.0",
+        "repo": "https://valkey.io/valkey-helm/",
+    }
+    base.update(changes)
+    return {key: value for key, value in base.items() if value is not None}
+
+
+def test_defaults_are_filled_in() -> None:
+    component = parse_component("valkey", entry())
+    assert component.release == "valkey"
+    assert component.archive == "valkey-1.0.0.tgz"
+    assert component.enabled is True
+    assert component.values == {}
+    assert component.smoke.rollout == ()
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [(True, True), (False, False), ("true", True), ("False", False), (" true ", True)],
+)
+def test_enabled_flag(flag: Any, expected: bool) -> None:
+    assert parse_component("valkey", entry(enabled=flag)).enabled is expected
+
+
+def test_smoke_checks_are_parsed() -> None:
+    component = parse_component(
+        "db",
+        entry(
+            smoke={
+                "rollout": ["deployment/db", "statefulset/db-replica"],
+                "wait": [{"resource": "pod", "selector": "app=db", "condition": "Ready"}],
+                "exec": {"target": "pod/db-1", "container": "postgres", "command": ["pg_isready"]},
+                "get_raw": "/healthz",
+            }
+        ),
+    )
+    assert component.smoke.rollout == ("deployment/db", "statefulset/db-replica")
+    assert component.smoke.wait == (WaitCondition("pod", "Ready", "app=db"),)
+    assert component.smoke.exec == ExecCheck("pod/db-1", ("pg_isready",), "postgres")
+    assert component.smoke.get_raw == "/healthz"
+
+
+def test_url_source_with_checksum() -> None:
+    component = parse_component(
+        "arango",
+        entry(repo=None, url="https://example.com/c-1.0.0.tgz", sha256="A" * 64),
+    )
+    assert component.url == "https://example.com/c-1.0.0.tgz"
+    assert component.sha256 == "a" * 64
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field"),
+    [
+        ("Bad_Name", entry(), r"components\.Bad_Name: the name must be a DNS label"),
+        ("x", "not a mapping", r"components\.x: must be a mapping, got str"),
+        ("x", entry(colour="blue"), r"components\.x: unknown key\(s\) colour"),
+        ("x", entry(phase=7), r"components\.x\.phase: must be one of \(0, 1, 2, 3\)"),
+        ("x", entry(phase=True), r"components\.x\.phase: must be one of"),
+        ("x", entry(namespace=None), r"components\.x\.namespace: is required"),
+        ("x", entry(namespace="Data"), r"components\.x\.namespace: 'Data' is not a DNS label"),
+        ("x", entry(chart=3), r"components\.x\.chart: must be a string, got int"),
+        ("x", entry(version="latest"), r"components\.x\.version: 'latest' is not a pinned SemVer"),
+        ("x", entry(version="1.0"), r"components\.x\.version: '1\.0' is not a pinned SemVer"),
+        ("x", entry(repo=None), r"components\.x\.repo: give exactly one of repo"),
+        ("x", entry(url="https://e.com/a.tgz"), r"components\.x\.repo: give exactly one of repo"),
+        (
+            "x",
+            entry(repo="http://insecure.example"),
+            r"components\.x\.repo: .* must start with https:// or oci://",
+        ),
+        ("x", entry(repo=None, url="https://e.com/a.zip"), r"components\.x\.url: .* \.tgz archive"),
+        ("x", entry(sha256="xyz"), r"components\.x\.sha256: must be 64 hexadecimal"),
+        ("x", entry(archive="../evil.tgz"), r"components\.x\.archive: .* plain file name"),
+        ("x", entry(enabled="maybe"), r"components\.x\.enabled: must be true or false"),
+        ("x", entry(values=["a"]), r"components\.x\.values: must be a mapping, got list"),
+        ("x", entry(depends_on="db"), r"components\.x\.depends_on: must be a list, got str"),
+        ("x", entry(depends_on=["Db"]), r"components\.x\.depends_on: 'Db' is not a valid name"),
+        ("x", entry(smoke=["x"]), r"components\.x\.smoke: must be a mapping"),
+        ("x", entry(smoke={"ping": 1}), r"components\.x\.smoke: unknown key\(s\) ping"),
+        (
+            "x",
+            entry(smoke={"rollout": ["pod/x"]}),
+            r"components\.x\.smoke\.rollout: 'pod/x' is not <kind>/<name>",
+        ),
+        (
+            "x",
+            entry(smoke={"wait": [{"resource": "pod"}]}),
+            r"components\.x\.smoke\.wait: each item needs",
+        ),
+        (
+            "x",
+            entry(smoke={"exec": {"target": "pod/x", "command": "ls"}}),
+            r"smoke\.exec\.command: must be a non-empty",
+        ),
+        (
+            "x",
+            entry(smoke={"get_raw": "healthz"}),
+            r"components\.x\.smoke\.get_raw: must be an API path",
+        ),
+    ],
+)
+def test_parse_component_rejects(name: str, value: Any, field: str) -> None:
+    with pytest.raises(CatalogError, match=field):
+        parse_component(name, value)
+
+
+def test_parse_catalog_sorts_and_checks_shape() -> None:
+    catalog = parse_catalog({"b": entry(), "a": entry()})
+    assert [component.name for component in catalog] == ["a", "b"]
+    with pytest.raises(CatalogError, match=r"^components: must be a mapping"):
+        parse_catalog([entry()])

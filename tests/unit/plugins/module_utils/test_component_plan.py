@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ansible_collections.slipway.platform.plugins.module_utils.catalog import parse_catalog
+from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
+    ComponentPlanError,
+    build_plan,
+    chart_source,
+    helm_template_argv,
+    inline_secrets,
+    merge_layers,
+    order_components,
+    plan_files,
+    plan_table,
+    release_record,
+    sync_files,
+)
+
+
+def comp(phase: int = 1, **changes: Any) -> dict[str, Any]:
+    """A valid catalog entry in the given phase."""
+    base: dict[str, Any] = {
+        "phase": phase,
+        "namespace": "data",
+        "chart": "chart",
+        "version": "1.0.0",
+        "repo": "https://charts.example.com",
+    }
+    base.update(changes)
+    return base
+
+
+def names(catalog: dict[str, Any]) -> list[str]:
+    return [component.name for component, _ in order_components(parse_catalog(catalog))]
+
+
+@pytest.mark.parametrize(
+    ("catalog", "expected"),
+    [
+        # phase first, then name when nothing else decides
+        ({"b": comp(1), "a": comp(2), "c": comp(0)}, ["c", "b", "a"]),
+        # dependencies inside a phase
+        (
+            {"a": comp(1, depends_on=["b"]), "b": comp(1, depends_on=["c"]), "c": comp(1)},
+            ["c", "b", "a"],
+        ),
+        # a CRD need makes the provider come first
+        (
+            {
+                "app": comp(1, crds=["x.example.com"]),
+                "op": comp(1, provides_crds=["x.example.com"]),
+            },
+            ["op", "app"],
+        ),
+        # disabled entries are left out
+        ({"a": comp(1), "b": comp(1, enabled=False)}, ["a"]),
+        # an earlier phase satisfies a later one
+        ({"db": comp(1, depends_on=["op"]), "op": comp(0)}, ["op", "db"]),
+    ],
+)
+def test_order(catalog: dict[str, Any], expected: list[str]) -> None:
+    assert names(catalog) == expected
+
+
+@pytest.mark.parametrize(
+    ("catalog", "message"),
+    [
+        (
+            {"a": comp(depends_on=["ghost"])},
+            r"components\.a\.depends_on: unknown component 'ghost'",
+        ),
+        (
+            {"a": comp(depends_on=["b"]), "b": comp(enabled=False)},
+            r"components\.a\.depends_on: 'b' is disabled",
+        ),
+        (
+            {"a": comp(1, depends_on=["b"]), "b": comp(2)},
+            r"components\.a\.depends_on: 'b' is in phase 2",
+        ),
+        (
+            {"a": comp(crds=["x.example.com"])},
+            r"components\.a\.crds: no enabled component provides",
+        ),
+        (
+            {"a": comp(1, crds=["x.example.com"]), "b": comp(3, provides_crds=["x.example.com"])},
+            r"components\.a\.crds: 'x\.example\.com' comes from 'b' in the later phase 3",
+        ),
+        (
+            {"a": comp(depends_on=["b"]), "b": comp(depends_on=["c"]), "c": comp(depends_on=["a"])},
+            r"components\.a\.depends_on: dependency cycle a -> b -> c -> a",
+        ),
+        ({"a": comp(depends_on=["a"])}, r"dependency cycle a -> a"),
+    ],
+)
+def test_order_rejects(catalog: dict[str, Any], message: str) -> None:
+    with pytest.raises(ComponentPlanError, match=message):
+        order_components(parse_catalog(catalog))
+
+
+def test_merge_layers_applies_the_three_layers() -> None:
+    defaults = {"a": comp(values={"x": 1, "l": [1]})}
+    environment = {"a": {"values": {"x": 2}}}
+    override = {"a": {"values": {"l": {"+append": [2]}}, "enabled": False}}
+    merged = merge_layers([defaults, environment, None, override])
+    assert merged["a"]["values"] == {"x": 2, "l": [1, 2]}
+    assert merged["a"]["enabled"] is False
+    with pytest.raises(ComponentPlanError, match=r"^layers\[1\]: must be a mapping"):
+        merge_layers([defaults, ["not", "a", "mapping"]])
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        ({"auth": {"password": "hunter2"}}, ["auth.password"]),
+        ({"secrets": {"cookieSecret": "abc"}}, ["secrets.cookieSecret"]),
+        ({"env": {"KUBERO_SESSION_KEY": "abc"}}, ["env.KUBERO_SESSION_KEY"]),
+        ({"list": [{"apiKey": "sk-1"}]}, ["list[0].apiKey"]),
+        ({"auth": {"password": ""}}, []),
+        ({"auth": {"existingSecret": "db"}, "secretName": "x", "secretKey": "url"}, []),
+        ({"auth": {"passwordKey": "admin"}, "tokenRef": "t"}, []),
+        ({"replicas": 2, "token": None}, []),
+    ],
+)
+def test_inline_secrets(values: dict[str, Any], found: list[str]) -> None:
+    assert inline_secrets(values) == found
+
+
+def test_build_plan_refuses_inline_credentials() -> None:
+    with pytest.raises(
+        ComponentPlanError, match=r"components\.a\.values\.auth\.password: looks like a credential"
+    ):
+        build_plan([{"a": comp(values={"auth": {"password": "hunter2"}})}], "dev")
+
+
+def test_build_plan_records_needs_and_namespaces() -> None:
+    plan = build_plan(
+        [
+            {
+                "op": comp(0, namespace="platform", provides_crds=["x.example.com"]),
+                "db": comp(1, crds=["x.example.com"], secrets=["db-app"]),
+                "off": comp(2, enabled=False, note="why"),
+                "ks": comp(0, namespace="kube-system"),
+            }
+        ],
+        "staging",
+        {"apps": {"pod_security": "restricted"}},
+    )
+    assert [release.component.name for release in plan.releases] == ["ks", "op", "db"]
+    db = plan.releases[2]
+    assert db.order == 3
+    assert db.after == ("op",)
+    assert db.secrets == ("data/db-app",)
+    assert [component.name for component in plan.disabled] == ["off"]
+    assert [(spec.name, spec.pod_security) for spec in plan.namespaces] == [
+        ("apps", "restricted"),
+        ("data", "baseline"),
+        ("platform", "baseline"),
+    ]
+    table = plan_table(plan, ["db"])
+    assert table[-2:] == ["disabled: off", "rendered with helm: db"]
+
+
+def test_build_plan_rejects_bad_pod_security() -> None:
+    with pytest.raises(
+        ComponentPlanError, match=r"namespaces\.apps\.pod_security: 'open' is not one of"
+    ):
+        build_plan([{}], "dev", {"apps": {"pod_security": "open"}})
+
+
+@pytest.mark.parametrize(
+    ("changes", "chart_dir", "ref", "repo_url"),
+    [
+        ({}, "", "chart", "https://charts.example.com"),
+        ({}, "/srv/charts", "/srv/charts/chart-1.0.0.tgz", ""),
+        (
+            {"repo": "oci://registry.example.com/charts/"},
+            "",
+            "oci://registry.example.com/charts/chart",
+            "",
+        ),
+        ({"repo": None, "url": "https://e.com/c-1.0.0.tgz"}, "", "https://e.com/c-1.0.0.tgz", ""),
+    ],
+)
+def test_chart_source(changes: dict[str, Any], chart_dir: str, ref: str, repo_url: str) -> None:
+    entry = {key: value for key, value in comp(**changes).items() if value is not None}
+    plan = build_plan([{"a": entry}], "dev")
+    assert chart_source(plan.releases[0].component, chart_dir) == ref
+    assert release_record(plan.releases[0], chart_dir)["chart_repo_url"] == repo_url
+
+
+def test_plan_files_and_helm_argv() -> None:
+    plan = build_plan([{"a": comp(values={"replicas": 2, "config": "line1\nline2\n"})}], "test")
+    files = plan_files(plan)
+    assert sorted(files) == ["namespaces.yaml", "plan.yml", "values/a.yaml"]
+    assert yaml.safe_load(files["values/a.yaml"]) == {"replicas": 2, "config": "line1\nline2\n"}
+    assert "config: |" in files["values/a.yaml"]
+    summary = yaml.safe_load(files["plan.yml"])
+    assert summary["env"] == "test"
+    assert summary["releases"][0]["name"] == "a"
+    assert "values" not in summary["releases"][0]
+    namespaces = list(yaml.safe_load_all(files["namespaces.yaml"]))
+    assert namespaces[0]["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "slipway"
+    assert namespaces[0]["metadata"]["labels"]["slipway.dev/env"] == "test"
+    assert helm_template_argv("helm", plan.releases[0], "/c/a.tgz", "values.yaml", "1.34.0") == [
+        "helm", "template", "a", "/c/a.tgz", "--namespace", "data", "--values", "values.yaml",
+        "--kube-version", "1.34.0", "--include-crds",
+    ]  # fmt: skip
+
+
+def test_sync_files_is_idempotent_and_prunes(tmp_path: Path) -> None:
+    files = {"plan.yml": "a\n", "values/x.yaml": "x\n", "values/y.yaml": "y\n"}
+    assert sync_files(str(tmp_path), files, check_mode=False) == (sorted(files), [])
+    assert sync_files(str(tmp_path), files, check_mode=False) == ([], [])
+    (tmp_path / "notes.txt").write_text("kept: outside the managed folders\n")
+    smaller = {"plan.yml": "b\n", "values/x.yaml": "x\n"}
+    assert sync_files(str(tmp_path), smaller, check_mode=True) == (["plan.yml"], ["values/y.yaml"])
+    assert (tmp_path / "values/y.yaml").exists()
+    assert sync_files(str(tmp_path), smaller, check_mode=False) == (["plan.yml"], ["values/y.yaml"])
+    assert not (tmp_path / "values/y.yaml").exists()
+    assert (tmp_path / "notes.txt").exists()
+    assert (tmp_path / "plan.yml").read_text() == "b\n"
