@@ -1,0 +1,104 @@
+"""playbooks/k3s_rollback.yml: the checks that run before anything is touched.
+
+No k3s binary exists here, so the restore itself is not run; these tests run
+the real playbook on the controller up to the point where it would stop k3s,
+against the ci inventory (whose hosts are not reachable: any attempt to touch
+them would show as unreachable in the recap).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+RECAP = re.compile(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+UPGRADE = {
+    "previous_version": "v1.33.5+k3s1",
+    "new_version": "v1.34.2+k3s1",
+    "snapshot_name": "pre-upgrade-ci-1-1763900000",
+    "time": "2026-11-23T09:00:00Z",
+}
+
+pytestmark = pytest.mark.slow
+
+
+def play(state: Path, *extra: str) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_FORCE_COLOR": "0",
+    }
+    done = subprocess.run(
+        [
+            "ansible-playbook",
+            "playbooks/k3s_rollback.yml",
+            "-i",
+            "inventories/ci",
+            "-e",
+            f"slipway_state_dir={state}",
+            *extra,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return done.returncode, " ".join((done.stdout + done.stderr).split())
+
+
+def write(state: Path, name: str, data: object) -> None:
+    (state / "k3s").mkdir(parents=True, exist_ok=True)
+    (state / "k3s" / name).write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("record", "extra", "message"),
+    [
+        (None, ("-e", "confirm=yes"), "No upgrade record at"),
+        (
+            {**UPGRADE, "previous_version": "1.33"},
+            ("-e", "confirm=yes"),
+            "must hold previous_version",
+        ),
+        (
+            {**UPGRADE, "snapshot_name": "../etc/passwd"},
+            ("-e", "confirm=yes"),
+            "must hold previous_version",
+        ),
+        ({**UPGRADE, "snapshot_name": None}, ("-e", "confirm=yes"), "took no etcd snapshot"),
+        (UPGRADE, (), "Run again with -e confirm=yes"),
+        (UPGRADE, ("-e", "confirm=no"), "Every cluster change since the snapshot is lost"),
+    ],
+)
+def test_refuses_before_touching_anything(
+    tmp_path: Path, record: dict[str, str] | None, extra: tuple[str, ...], message: str
+) -> None:
+    if record is not None:
+        write(tmp_path, "last_upgrade.json", record)
+    rc, out = play(tmp_path, *extra)
+    assert rc != 0
+    assert message in out, out
+    match = RECAP.search(out)
+    assert match is not None, out
+    assert match[2] == "0"
+
+
+def test_already_rolled_back_changes_nothing(tmp_path: Path) -> None:
+    write(tmp_path, "last_upgrade.json", UPGRADE)
+    write(tmp_path, "last_rollback.json", {**UPGRADE, "rolled_back_at": "2026-11-23T09:30:00Z"})
+    rc, out = play(tmp_path, "-e", "confirm=yes")
+    assert rc == 0, out
+    assert "was already rolled back to v1.33.5+k3s1" in out
+    assert "unreachable=1" not in out
+    match = RECAP.search(out)
+    assert match is not None, out
+    assert match[1] == "0"

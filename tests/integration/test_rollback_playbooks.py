@@ -1,0 +1,283 @@
+"""playbooks/rollback.yml and history.yml end to end against the helm+cluster stand-in.
+
+Everything Slipway runs is real (ansible-playbook, the modules, the role,
+kubernetes.core over HTTP); only helm and the API server are the stand-ins in
+tests/standins/helm_cluster/, replaying the fixture JSON of tests/fixtures/helm/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from ansible_collections.slipway.platform.plugins.module_utils.release_history import (
+    new_record,
+    to_configmap,
+)
+
+ROOT = Path(__file__).parents[2]
+STANDIN = ROOT / "tests" / "standins" / "helm_cluster"
+FIXTURES = ROOT / "tests" / "fixtures" / "helm"
+RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)")
+
+pytestmark = pytest.mark.slow
+
+
+def _apiserver() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "slipway_apiserver_standin", STANDIN / "apiserver.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Cluster:
+    """One stand-in cluster: API store, helm state, controller state."""
+
+    store: Any
+    helm_state: Path
+    state_dir: Path
+
+    def seed_release(self, namespace: str, name: str, fixture: str) -> None:
+        path = self.helm_state / namespace / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"revisions": json.loads((FIXTURES / fixture).read_text())}))
+
+    def revisions(self, namespace: str, name: str) -> list[dict[str, Any]]:
+        path = self.helm_state / namespace / f"{name}.json"
+        return json.loads(path.read_text())["revisions"]
+
+    def seed_bundle(self, name: str, time: str, revision: int) -> None:
+        releases = [
+            {
+                "name": app,
+                "namespace": "apps",
+                "chart": "slipway-app",
+                "chart_version": "1.4.2",
+                "revision": revision,
+            }
+            for app in ("api", "shop")
+        ]
+        record = new_record(
+            "bundle", name, releases, bundle={"id": name}, action="deploy", now=time
+        )
+        configmap = to_configmap(record, "platform")
+        with self.store.lock:
+            self.store.objects[("namespaces", "", "platform")] = {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "platform"},
+            }
+            self.store.objects[("configmaps", "platform", configmap["metadata"]["name"])] = (
+                configmap
+            )
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(cm["data"]["record.json"]) for cm in self.store.configmaps("platform")]
+
+    def play(self, playbook: str, *extra: str) -> tuple[int, str, tuple[int, int, int] | None]:
+        env = {
+            **os.environ,
+            "PATH": os.pathsep.join(
+                [
+                    str(STANDIN),
+                    str(ROOT / ".venv" / "bin"),
+                    str(ROOT / ".tools" / "bin"),
+                    os.environ.get("PATH", ""),
+                ]
+            ),
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            "SLIPWAY_STATE_DIR": str(self.state_dir),
+            "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
+        }
+        done = subprocess.run(
+            [
+                "ansible-playbook",
+                playbook if Path(playbook).is_absolute() else f"playbooks/{playbook}",
+                "-i",
+                "inventories/ci",
+                # Implicit localhost has no inventory_dir, which the inventories'
+                # default slipway_state_dir needs; give it directly.
+                "-e",
+                f"slipway_state_dir={self.state_dir / 'ci'}",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        # Whitespace-normalised: the YAML callback folds long messages.
+        output = " ".join((done.stdout + done.stderr).split())
+        match = RECAP.search(output)
+        recap = (int(match[1]), int(match[2]), int(match[3])) if match else None
+        return done.returncode, output, recap
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    apiserver = _apiserver()
+    server, store = apiserver.serve()
+    state_dir = tmp_path / "state"
+    (state_dir / "ci").mkdir(parents=True)
+    (state_dir / "ci" / "kubeconfig").write_text(apiserver.kubeconfig(server))
+    yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
+    server.shutdown()
+
+
+def test_component_rollback_then_no_change(cluster: Cluster) -> None:
+    cluster.seed_release("apps", "shop", "history_upgraded.json")
+    rc, out, recap = cluster.play("rollback.yml", "-e", "component=shop")
+    assert rc == 0, out
+    assert recap is not None
+    assert recap[1] > 0
+    assert cluster.revisions("apps", "shop")[-1]["description"] == "Rollback to 2"
+    assert "apps/shop before: revision 3" in out
+    (record,) = cluster.records()
+    assert (record["kind"], record["name"], record["action"]) == ("component", "shop", "rollback")
+    assert record["releases"][0]["revision"] == 4
+    mirror = list((cluster.state_dir / "ci" / "backups" / "history").glob("*.json"))
+    assert len(mirror) == 1
+
+    rc, out, recap = cluster.play("rollback.yml", "-e", "component=shop")
+    assert rc == 0, out
+    assert recap is not None
+    assert recap[1] == 0, out
+    # ci keeps 2 revisions (slipway_helm_history_max); the newest is still 4.
+    assert cluster.revisions("apps", "shop")[-1]["revision"] == 4
+
+    # The cluster is gone: history.yml says so and reads the controller mirror.
+    rc, out, recap = cluster.play("history.yml", "-e", "slipway_kubeconfig=/nonexistent/kubeconfig")
+    assert rc == 0, out
+    assert "reading the controller mirror" in out
+    assert "source: mirror" in out
+    assert re.search(r"component\s+shop\s+rollback\s+shop\s+apps\s+slipway-app-1\.4\.1\s+4", out), (
+        out
+    )
+    rc, out, _ = cluster.play(
+        "history.yml", "-e", "source=cluster", "-e", "slipway_kubeconfig=/nonexistent/k"
+    )
+    assert rc != 0
+    assert "source=cluster, but the cluster does not answer" in out
+
+
+def test_apps_rollback_to_previous_bundle_then_no_change(cluster: Cluster) -> None:
+    for app in ("api", "shop"):
+        cluster.seed_release("apps", app, "history_upgraded.json")
+    cluster.seed_bundle("b1", "2026-11-01T10:00:00Z", 2)
+    cluster.seed_bundle("b2", "2026-11-02T10:00:00Z", 3)
+
+    rc, out, recap = cluster.play("rollback.yml", "-e", "apps=previous", "--check")
+    assert rc == 0, out
+    assert "would roll back from revision 3 (deployed) to 2" in out
+    assert len(cluster.revisions("apps", "shop")) == 3
+    assert len(cluster.records()) == 2
+
+    rc, out, recap = cluster.play("rollback.yml", "-e", "apps=previous")
+    assert rc == 0, out
+    assert "roll the apps back from bundle b2 to b1" in out
+    for app in ("api", "shop"):
+        assert cluster.revisions("apps", app)[-1]["description"] == "Rollback to 2"
+    newest = max(cluster.records(), key=lambda rec: rec["time"])
+    assert (newest["name"], newest["action"]) == ("b1", "rollback")
+    assert [rel["revision"] for rel in newest["releases"]] == [4, 4]
+
+    rc, out, recap = cluster.play("rollback.yml", "-e", "apps=previous")
+    assert rc == 0, out
+    assert "already rolled back to bundle b1" in out
+    assert recap is not None
+    assert recap[1] == 0, out
+
+    rc, out, _ = cluster.play("history.yml")
+    assert rc == 0, out
+    assert "source: cluster" in out
+    assert re.search(r"bundle\s+b1\s+rollback\s+api\s+apps\s+slipway-app-1\.4\.1\s+4", out), out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ((), "Say what to roll back, exactly once"),
+        (("-e", "component=shop", "-e", "apps=previous"), "Say what to roll back, exactly once"),
+        (
+            ("-e", "apps=previous", "-e", "revision=2"),
+            'revision: "2" must be a Helm revision number',
+        ),
+        (("-e", "component=nope"), "release 'nope' not found in any namespace"),
+        (("-e", "apps=b9"), "apps: bundle 'b9' is not in the history"),
+    ],
+)
+def test_clear_errors(cluster: Cluster, extra: tuple[str, ...], message: str) -> None:
+    cluster.seed_release("apps", "shop", "history_upgraded.json")
+    cluster.seed_bundle("b1", "2026-11-01T10:00:00Z", 2)
+    rc, out, _ = cluster.play("rollback.yml", *extra)
+    assert rc != 0
+    assert message in out, out
+    assert "Traceback" not in out
+
+
+RECORD_PLAY = """---
+- name: Record a deploy the way deploy playbooks do
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Record the bundle deploy
+      ansible.builtin.include_role:
+        name: slipway.platform.release_history
+        tasks_from: record
+      vars:
+        release_history_kind: bundle
+        release_history_name: shop-2026.11.23
+        release_history_bundle: {id: shop-2026.11.23, services: {shop: {image: "shop:1.4.2"}}}
+        release_history_releases:
+          - {name: shop, namespace: apps, chart: slipway-app, chart_version: "1.4.2", revision: "7"}
+"""
+
+
+def test_record_role_stores_once(cluster: Cluster, tmp_path: Path) -> None:
+    playbook = tmp_path / "record.yml"
+    playbook.write_text(RECORD_PLAY)
+    rc, out, recap = cluster.play(str(playbook), "--check")
+    assert rc == 0, out
+    assert cluster.records() == []
+    rc, out, recap = cluster.play(str(playbook))
+    assert rc == 0, out
+    assert recap is not None
+    assert recap[1] > 0
+    (record,) = cluster.records()
+    assert record["bundle"]["services"]["shop"]["image"] == "shop:1.4.2"
+    assert record["releases"] == [
+        {
+            "name": "shop",
+            "namespace": "apps",
+            "chart": "slipway-app",
+            "chart_version": "1.4.2",
+            "revision": 7,
+        }
+    ]
+    rc, out, recap = cluster.play(str(playbook))
+    assert rc == 0, out
+    assert recap is not None
+    assert recap[1] == 0, out
+    assert "Already recorded deploy of bundle shop-2026.11.23" in out
+    assert len(list((cluster.state_dir / "ci" / "backups" / "history").glob("*.json"))) == 1
