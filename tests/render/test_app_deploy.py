@@ -1,0 +1,161 @@
+"""The deploy path of playbooks/apps.yml, against stand-ins for a cluster and its API server.
+
+No cluster exists here: tests/standins/helm_release/helm (install, upgrade, list,
+values; it renders with the real helm first) and tests/standins/helm_cluster/
+(history, rollback, and the API server the release history is stored in) stand in.
+Everything else is real: the playbook, the app_deploy, cluster_check and
+release_history roles, release_bundle_info, kubernetes.core.helm and helm_rollback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.render, pytest.mark.slow]
+
+ROOT = Path(__file__).parents[2]
+STANDINS = ROOT / "tests" / "standins"
+RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)")
+UNITS = ("web", "api", "worker")
+
+
+def _apiserver() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "slipway_apps_apiserver", STANDINS / "helm_cluster" / "apiserver.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Cluster:
+    """One stand-in cluster: the API store, helm's release state, the controller state."""
+
+    store: Any
+    helm_state: Path
+    state_dir: Path
+
+    def revisions(self, name: str) -> list[dict[str, Any]]:
+        return json.loads((self.helm_state / "apps" / f"{name}.json").read_text())["revisions"]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(cm["data"]["record.json"]) for cm in self.store.configmaps("platform")]
+
+    def play(self, *extra: str, fail: str = "") -> tuple[int, str, tuple[int, int, int] | None]:
+        env = {
+            **os.environ,
+            "PATH": os.pathsep.join(
+                [
+                    str(STANDINS / "helm_release"),
+                    str(ROOT / ".venv" / "bin"),
+                    os.environ.get("PATH", ""),
+                ]
+            ),
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_FORCE_COLOR": "0",
+            "SLIPWAY_STATE_DIR": str(self.state_dir),
+            "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
+            "SLIPWAY_HELM_STANDIN_FAIL": fail,
+        }
+        done = subprocess.run(
+            [
+                "ansible-playbook",
+                "playbooks/apps.yml",
+                "-i",
+                "inventories/ci",
+                "-e",
+                f"app_deploy_build_dir={self.state_dir / 'build'}",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        output = " ".join((done.stdout + done.stderr).split())
+        match = RECAP.search(output)
+        recap = (int(match[1]), int(match[2]), int(match[3])) if match else None
+        return done.returncode, output, recap
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    apiserver = _apiserver()
+    server, store = apiserver.serve()
+    state_dir = tmp_path / "state"
+    (state_dir / "ci").mkdir(parents=True)
+    (state_dir / "ci" / "kubeconfig").write_text(apiserver.kubeconfig(server))
+    yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
+    server.shutdown()
+
+
+def next_release(tmp_path: Path) -> Path:
+    """The ci example bundle moved to another build (release and every tag)."""
+    text = (ROOT / "releases" / "ci" / "bundle.yml").read_text().replace("3f9c2ab41d7e", "5d0e7f1")
+    path = tmp_path / "next.yml"
+    path.write_text(
+        text.replace('git_sha: "5d0e7f10c5e8d21a4b7f9e6d3c1b2a4f5e6"', 'git_sha: "5d0e7f1"')
+    )
+    return path
+
+
+def image(revision: dict[str, Any]) -> str:
+    return str(revision["values"]["image"]["reference"])
+
+
+def test_deploy_records_then_changes_nothing(cluster: Cluster) -> None:
+    rc, out, recap = cluster.play()
+    assert rc == 0, out
+    assert recap is not None and recap[1] > 0
+    for name in UNITS:
+        [revision] = cluster.revisions(name)
+        assert (revision["status"], revision["chart"]) == ("deployed", "app-0.1.0")
+        assert image(revision) == f"registry.example.com/shop/{name}:3f9c2ab41d7e"
+    [record] = cluster.records()
+    assert (record["kind"], record["name"]) == ("bundle", "3f9c2ab41d7e")
+    assert sorted(
+        (r["name"], r["namespace"], r["chart"], r["chart_version"], r["revision"])
+        for r in record["releases"]
+    ) == sorted((n, "apps", "app", "0.1.0", 1) for n in UNITS)
+    assert record["bundle"]["release"] == "3f9c2ab41d7e"
+
+    rc, out, recap = cluster.play()
+    assert rc == 0, out
+    assert recap is not None and recap[1] == 0, out
+
+    rc, out, recap = cluster.play("--check")
+    assert rc == 0, out
+    assert recap is not None and recap[1] == 0, out
+
+
+def test_a_failing_unit_undoes_the_whole_release(cluster: Cluster, tmp_path: Path) -> None:
+    rc, out, _ = cluster.play()
+    assert rc == 0, out
+    rc, out, recap = cluster.play("-e", f"bundle={next_release(tmp_path)}", fail="api")
+    assert rc != 0
+    assert recap is not None and recap[2] == 1
+    assert "release 5d0e7f1 was not deployed: unit(s) api failed" in out
+    assert "this run also undid web, worker" in out
+    for name in UNITS:
+        latest = cluster.revisions(name)[-1]
+        assert latest["status"] == "deployed"
+        assert image(latest) == f"registry.example.com/shop/{name}:3f9c2ab41d7e"
+    # Only the good release is in the history.
+    assert [record["name"] for record in cluster.records()] == ["3f9c2ab41d7e"]

@@ -1,0 +1,57 @@
+"""The app_deploy role: argument specs and defaults agree; inventories supply every input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.render
+
+ROOT = Path(__file__).parents[2]
+ROLE = ROOT / "roles" / "app_deploy"
+SPECS = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+DEFAULTS: dict[str, Any] = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
+ENVS = ("dev", "ci", "test", "staging", "prod")
+
+
+def test_entry_points_have_task_files() -> None:
+    assert set(SPECS) == {"main", "plan", "apply"}
+    for entry in SPECS:
+        assert (ROLE / "tasks" / f"{entry}.yml").is_file()
+
+
+@pytest.mark.parametrize("entry", ["main", "plan", "apply"])
+def test_specs_and_defaults_agree(entry: str) -> None:
+    options = SPECS[entry]["options"]
+    assert all(name.startswith("app_deploy_") for name in options)
+    for name, spec in options.items():
+        assert name in DEFAULTS, f"{name} has no default in defaults/main.yml"
+        if "default" in spec:
+            assert spec["default"] == DEFAULTS[name], name
+
+
+def test_main_covers_every_default() -> None:
+    assert set(SPECS["main"]["options"]) == set(DEFAULTS)
+    assert set(SPECS["main"]["options"]) == set(SPECS["plan"]["options"]) | set(
+        SPECS["apply"]["options"]
+    )
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_inventory_supplies_the_shared_settings(env: str) -> None:
+    group_vars = ROOT / "inventories" / env / "group_vars" / "all"
+    defined = {
+        **yaml.safe_load((group_vars / "main.yml").read_text()),
+        **yaml.safe_load((group_vars / "release.yml").read_text()),
+    }
+    text = (ROLE / "defaults" / "main.yml").read_text()
+    used = {
+        word.strip("{} |") for word in text.split() if word.strip("{} |").startswith("slipway_")
+    }
+    assert used <= set(defined), sorted(used - set(defined))
+    profile = defined["slipway_resource_profile"]
+    assert profile in DEFAULTS["app_deploy_profiles"], profile
+    assert set(defined["slipway_release_ingress"]) <= {"web", "api", "worker"}
