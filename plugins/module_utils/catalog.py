@@ -160,7 +160,7 @@ def _command(name: str, value: Any) -> tuple[str, ...]:
 
 def _workload(name: str, key: str, value: Any, kinds: tuple[str, ...] = _ROLLOUT_KINDS) -> str:
     """Return a ``kind/name`` workload reference."""
-    kind, _, target = str(value).partition("/")
+    kind, _sep, target = str(value).partition("/")
     if kind not in kinds or not _DNS_SUBDOMAIN.match(target):
         raise CatalogError(
             f"{_where(name, key)}: {value!r} is not <kind>/<name> "

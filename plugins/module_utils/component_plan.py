@@ -14,11 +14,18 @@ import heapq
 import os
 import re
 import tempfile
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+try:
+    import yaml
+except ImportError:
+    # PyYAML ships with ansible-core; the module reports its absence with missing_required_lib.
+    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
 
 from ansible_collections.slipway.platform.plugins.module_utils.catalog import (
     CatalogError,
@@ -46,17 +53,17 @@ _NAMESPACES_FILE = "namespaces.yaml"
 MANAGED_DIRS = ("values", "manifests")
 
 
-class _PlanDumper(yaml.SafeDumper):
-    """YAML dumper that writes multi-line strings as literal blocks."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: Any, value: str) -> Any:
     """Represent a string, as a literal block when it spans lines."""
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
-_PlanDumper.add_representer(str, _represent_str)
+def _plan_dumper() -> Any:
+    """Return a YAML dumper class that writes multi-line strings as literal blocks."""
+    dumper: Any = type("_PlanDumper", (yaml.SafeDumper,), {})
+    dumper.add_representer(str, _represent_str)
+    return dumper
 
 
 class ComponentPlanError(ValueError):
@@ -194,7 +201,7 @@ def order_components(components: tuple[Component, ...]) -> list[tuple[Component,
     heapq.heapify(ready)
     ordered: list[tuple[Component, tuple[str, ...]]] = []
     while ready:
-        _, name = heapq.heappop(ready)
+        _rank, name = heapq.heappop(ready)
         ordered.append((enabled[name], tuple(sorted(before[name]))))
         for other, deps in remaining.items():
             if name in deps:
@@ -372,7 +379,7 @@ def dump_yaml(data: Any) -> str:
     """Return data as block-style YAML, stable from run to run."""
     return yaml.dump(
         data,
-        Dumper=_PlanDumper,
+        Dumper=_plan_dumper(),
         default_flow_style=False,
         sort_keys=False,
         allow_unicode=True,

@@ -751,7 +751,7 @@ def validate_bundle(
     return Bundle(
         release=release[0],
         release_kind=release[1],
-        units=tuple(Unit(**{k: v for k, v in fields.items() if v}) for _, fields in units),
+        units=tuple(Unit(**{k: v for k, v in fields.items() if v}) for _unit_name, fields in units),
         compatibility=compatibility,
         metadata=metadata,
     )

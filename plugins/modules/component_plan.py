@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # Copyright: Slipway maintainers
-# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ description:
   - Values that look like credentials in plain text (a C(password), C(token), C(cookieSecret) ...
     key with a literal value) are refused; reference an existing Secret by name instead.
 version_added: 0.1.0
-author: Slipway maintainers
+author: Slipway maintainers (@slipway)
 options:
   layers:
     description:
@@ -134,9 +134,10 @@ table:
 from pathlib import Path
 from typing import Any
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
+    YAML_IMPORT_ERROR,
     ComponentPlanError,
     Plan,
     build_plan,
@@ -227,6 +228,8 @@ def main() -> None:
         },
         supports_check_mode=True,
     )
+    if YAML_IMPORT_ERROR is not None:
+        module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     try:
         module.exit_json(**run_module(module))
     except ComponentPlanError as exc:

@@ -36,7 +36,7 @@ def comp(phase: int = 1, **changes: Any) -> dict[str, Any]:
 
 
 def names(catalog: dict[str, Any]) -> list[str]:
-    return [component.name for component, _ in order_components(parse_catalog(catalog))]
+    return [component.name for component, _needs in order_components(parse_catalog(catalog))]
 
 
 @pytest.mark.parametrize(

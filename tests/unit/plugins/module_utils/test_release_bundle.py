@@ -350,8 +350,8 @@ def test_violations(
     data = copy.deepcopy(bundle())
     mutate(data)
     found = violations(data, policy)
-    assert sorted(location for location, _ in found) == sorted(
-        location for location, _ in expected
+    assert sorted(location for location, _message in found) == sorted(
+        location for location, _message in expected
     ), found
     for location, pattern in expected:
         assert any(where == location and re.search(pattern, text) for where, text in found), (
@@ -378,7 +378,7 @@ def test_no_mixed_builds(policy: ReleasePolicy, tags: list[str], expected: list[
     if not expected:
         validate_bundle(data, policy)
         return
-    assert sorted(location for location, _ in violations(data, policy)) == expected
+    assert sorted(location for location, _message in violations(data, policy)) == expected
 
 
 def test_every_violation_in_one_run() -> None:
@@ -386,7 +386,7 @@ def test_every_violation_in_one_run() -> None:
     data["units"][0].update(tag="latest", image="docker.io/web")
     data["units"][1].pop("digest")
     data["units"].append(dict(data["units"][0]))
-    locations = {location for location, _ in violations(data, PROD)}
+    locations = {location for location, _message in violations(data, PROD)}
     assert locations >= {
         "release",
         "colour",
@@ -404,7 +404,7 @@ def test_compatibility_needs_a_version_for_a_sha_release() -> None:
         item["tag"] = "3f9c2ab"
     data["compatibility"] = [{"unit": "api", "requires": "web", "range": ">=1.0.0"}]
     found = violations(data, TEST)
-    assert [location for location, _ in found] == ["units[0].version"]
+    assert [location for location, _message in found] == ["units[0].version"]
     assert "compatibility[0] needs the SemVer version of 'web'" in found[0][1]
 
 
@@ -429,7 +429,7 @@ def test_not_a_mapping(data: Any, location: str, pattern: str) -> None:
     ],
 )
 def test_bad_policy(policy: ReleasePolicy, location: str) -> None:
-    assert [where for where, _ in violations(bundle(), policy)] == [location]
+    assert [where for where, _message in violations(bundle(), policy)] == [location]
 
 
 YAML_BAD = """\
@@ -544,7 +544,7 @@ def test_prod_example_is_rejected_elsewhere_without_digests() -> None:
     data = yaml.safe_load((ROOT / "releases" / "dev" / "bundle.yml").read_text())
     found = violations(data, inventory_policy("prod"))
     assert ("release", next(text for where, text in found if where == "release")) in found
-    assert {where for where, _ in found} >= {
+    assert {where for where, _message in found} >= {
         "release",
         "units[0].digest",
         "units[1].digest",
