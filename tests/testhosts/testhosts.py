@@ -40,7 +40,7 @@ AUTO_SUBNETS = range(20, 250)
 FIRST_HOST = 11
 SSH_WAIT_SECONDS = 90
 # Bump when _configure_rootfs changes what goes into the image.
-ROOTFS_LAYOUT = "1"
+ROOTFS_LAYOUT = "2"
 # Limits the machine can grant without CAP_SYS_RESOURCE (DESIGN.md section 6).
 ULIMITS = ("nofile=20000:20000", "nproc=32768:32768")
 # Overlay on overlay fails for these; k3s and containerd get tmpfs instead.
@@ -115,6 +115,8 @@ def _configure_rootfs(rootfs: Path, recipe: dict[str, object]) -> None:
         if entry.is_file():
             entry.unlink()
     (rootfs / "var/lib/apt/periodic/update-success-stamp").unlink(missing_ok=True)
+    # An old lists directory, so apt's cache_valid_time never mistakes it for fresh.
+    os.utime(lists, (0, 0))
     for cache in (rootfs / "var/cache/apt/archives").glob("*.deb"):
         cache.unlink()
     (rootfs / "etc/machine-id").write_text("")
