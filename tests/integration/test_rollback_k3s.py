@@ -9,14 +9,12 @@ them would show as unreachable in the recap).
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from playbook_run import run_playbook
 
-ROOT = Path(__file__).parents[2]
 RECAP = re.compile(r"localhost\s*:\s*ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
 UPGRADE = {
     "previous_version": "v1.33.5+k3s1",
@@ -29,30 +27,10 @@ pytestmark = pytest.mark.slow
 
 
 def play(state: Path, *extra: str) -> tuple[int, str]:
-    env = {
-        **os.environ,
-        "PATH": os.pathsep.join([str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_FORCE_COLOR": "0",
-    }
-    done = subprocess.run(
-        [
-            "ansible-playbook",
-            "playbooks/k3s_rollback.yml",
-            "-i",
-            "inventories/ci",
-            "-e",
-            f"slipway_state_dir={state}",
-            *extra,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    run = run_playbook(
+        "k3s_rollback.yml", "-i", "inventories/ci", "-e", f"slipway_state_dir={state}", *extra
     )
-    return done.returncode, " ".join((done.stdout + done.stderr).split())
+    return run.rc, run.output
 
 
 def write(state: Path, name: str, data: object) -> None:

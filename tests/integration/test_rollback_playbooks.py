@@ -7,19 +7,15 @@ tests/standins/helm_cluster/, replaying the fixture JSON of tests/fixtures/helm/
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from playbook_run import load_apiserver_standin, run_playbook
 
 from ansible_collections.slipway.platform.plugins.module_utils.release_history import (
     new_record,
@@ -29,21 +25,8 @@ from ansible_collections.slipway.platform.plugins.module_utils.release_history i
 ROOT = Path(__file__).parents[2]
 STANDIN = ROOT / "tests" / "standins" / "helm_cluster"
 FIXTURES = ROOT / "tests" / "fixtures" / "helm"
-RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)")
 
 pytestmark = pytest.mark.slow
-
-
-def _apiserver() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "slipway_apiserver_standin", STANDIN / "apiserver.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -92,50 +75,26 @@ class Cluster:
         return [json.loads(cm["data"]["record.json"]) for cm in self.store.configmaps("platform")]
 
     def play(self, playbook: str, *extra: str) -> tuple[int, str, tuple[int, int, int] | None]:
-        env = {
-            **os.environ,
-            "PATH": os.pathsep.join(
-                [
-                    str(STANDIN),
-                    str(ROOT / ".venv" / "bin"),
-                    str(ROOT / ".tools" / "bin"),
-                    os.environ.get("PATH", ""),
-                ]
-            ),
-            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-            "ANSIBLE_FORCE_COLOR": "0",
-            "SLIPWAY_STATE_DIR": str(self.state_dir),
-            "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
-        }
-        done = subprocess.run(
-            [
-                "ansible-playbook",
-                playbook if Path(playbook).is_absolute() else f"playbooks/{playbook}",
-                "-i",
-                "inventories/ci",
-                # Implicit localhost has no inventory_dir, which the inventories'
-                # default slipway_state_dir needs; give it directly.
-                "-e",
-                f"slipway_state_dir={self.state_dir / 'ci'}",
-                *extra,
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        run = run_playbook(
+            playbook,
+            "-i",
+            "inventories/ci",
+            # The controller state of this test only, not the checkout's .state/.
+            "-e",
+            f"slipway_state_dir={self.state_dir / 'ci'}",
+            *extra,
+            path_first=(STANDIN,),
+            env={
+                "SLIPWAY_STATE_DIR": str(self.state_dir),
+                "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
+            },
         )
-        # Whitespace-normalised: the YAML callback folds long messages.
-        output = " ".join((done.stdout + done.stderr).split())
-        match = RECAP.search(output)
-        recap = (int(match[1]), int(match[2]), int(match[3])) if match else None
-        return done.returncode, output, recap
+        return run.rc, run.output, run.recap
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    apiserver = _apiserver()
+    apiserver = load_apiserver_standin()
     server, store = apiserver.serve()
     state_dir = tmp_path / "state"
     (state_dir / "ci").mkdir(parents=True)

@@ -9,37 +9,19 @@ release_history roles, release_bundle_info, kubernetes.core.helm and helm_rollba
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from playbook_run import STANDINS, load_apiserver_standin, run_playbook
 
 pytestmark = [pytest.mark.render, pytest.mark.slow]
 
 ROOT = Path(__file__).parents[2]
-STANDINS = ROOT / "tests" / "standins"
-RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=0\s+failed=(\d+)")
 UNITS = ("web", "api", "worker")
-
-
-def _apiserver() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "slipway_apps_apiserver", STANDINS / "helm_cluster" / "apiserver.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -57,47 +39,26 @@ class Cluster:
         return [json.loads(cm["data"]["record.json"]) for cm in self.store.configmaps("platform")]
 
     def play(self, *extra: str, fail: str = "") -> tuple[int, str, tuple[int, int, int] | None]:
-        env = {
-            **os.environ,
-            "PATH": os.pathsep.join(
-                [
-                    str(STANDINS / "helm_release"),
-                    str(ROOT / ".venv" / "bin"),
-                    os.environ.get("PATH", ""),
-                ]
-            ),
-            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-            "ANSIBLE_FORCE_COLOR": "0",
-            "SLIPWAY_STATE_DIR": str(self.state_dir),
-            "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
-            "SLIPWAY_HELM_STANDIN_FAIL": fail,
-        }
-        done = subprocess.run(
-            [
-                "ansible-playbook",
-                "playbooks/apps.yml",
-                "-i",
-                "inventories/ci",
-                "-e",
-                f"app_deploy_build_dir={self.state_dir / 'build'}",
-                *extra,
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        run = run_playbook(
+            "apps.yml",
+            "-i",
+            "inventories/ci",
+            "-e",
+            f"app_deploy_build_dir={self.state_dir / 'build'}",
+            *extra,
+            path_first=(STANDINS / "helm_release",),
+            env={
+                "SLIPWAY_STATE_DIR": str(self.state_dir),
+                "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
+                "SLIPWAY_HELM_STANDIN_FAIL": fail,
+            },
         )
-        output = " ".join((done.stdout + done.stderr).split())
-        match = RECAP.search(output)
-        recap = (int(match[1]), int(match[2]), int(match[3])) if match else None
-        return done.returncode, output, recap
+        return run.rc, run.output, run.recap
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    apiserver = _apiserver()
+    apiserver = load_apiserver_standin()
     server, store = apiserver.serve()
     state_dir = tmp_path / "state"
     (state_dir / "ci").mkdir(parents=True)
