@@ -7,9 +7,12 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 STANDINS = ROOT / "tests" / "standins"
@@ -18,23 +21,35 @@ _RECAP = re.compile(r"localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d
 
 @dataclass(frozen=True)
 class PlaybookRun:
-    """What one ansible-playbook run returned, its output whitespace-normalised."""
+    """What one ansible-playbook run returned."""
 
     rc: int
-    output: str
+    raw: str
+
+    @property
+    def output(self) -> str:
+        """Return stdout and stderr whitespace-normalised: the YAML callback folds long lines."""
+        return " ".join(self.raw.split())
 
     @property
     def recap(self) -> tuple[int, int, int] | None:
         """Return localhost's (ok, changed, failed), or None when it never reached it."""
-        match = _RECAP.search(self.output)
+        match = _RECAP.search(self.raw)
         if match is None or match[3] != "0":
             return None
         return int(match[1]), int(match[2]), int(match[4])
 
     @property
+    def changed(self) -> int:
+        """Return localhost's changed count; fail the test when the run has no recap."""
+        recap = self.recap
+        assert recap is not None, self.raw[-3000:]
+        return recap[1]
+
+    @property
     def unreachable(self) -> int | None:
         """Return localhost's unreachable count, or None without a recap."""
-        match = _RECAP.search(self.output)
+        match = _RECAP.search(self.raw)
         return int(match[3]) if match else None
 
 
@@ -52,6 +67,7 @@ def run_playbook(
         "PATH": os.pathsep.join([*path, os.environ.get("PATH", "")]),
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOLOR": "1",
         **(env or {}),
     }
     book = playbook if Path(playbook).is_absolute() else f"playbooks/{playbook}"
@@ -64,11 +80,10 @@ def run_playbook(
         timeout=timeout,
         check=False,
     )
-    # Whitespace-normalised: the YAML callback folds long messages.
-    return PlaybookRun(done.returncode, " ".join((done.stdout + done.stderr).split()))
+    return PlaybookRun(done.returncode, done.stdout + done.stderr)
 
 
-def load_apiserver_standin() -> ModuleType:
+def _load_apiserver_standin() -> ModuleType:
     """Import tests/standins/helm_cluster/apiserver.py, the Kubernetes API server stand-in."""
     spec = importlib.util.spec_from_file_location(
         "slipway_apiserver_standin", STANDINS / "helm_cluster" / "apiserver.py"
@@ -79,3 +94,20 @@ def load_apiserver_standin() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@contextmanager
+def standin_api(state_dir: Path, environment: str = "ci") -> Iterator[Any]:
+    """Serve the API server stand-in and write its kubeconfig where Slipway reads it.
+
+    The kubeconfig lands at <state_dir>/<environment>/kubeconfig, the per-environment
+    place the cluster_check role looks; yields the stand-in's object store.
+    """
+    apiserver = _load_apiserver_standin()
+    server, store = apiserver.serve()
+    (state_dir / environment).mkdir(parents=True, exist_ok=True)
+    (state_dir / environment / "kubeconfig").write_text(apiserver.kubeconfig(server))
+    try:
+        yield store
+    finally:
+        server.shutdown()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playbook_run import load_apiserver_standin, run_playbook
+from playbook_run import run_playbook, standin_api
 
 from ansible_collections.slipway.platform.plugins.module_utils.release_history import (
     new_record,
@@ -94,13 +94,9 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    apiserver = load_apiserver_standin()
-    server, store = apiserver.serve()
     state_dir = tmp_path / "state"
-    (state_dir / "ci").mkdir(parents=True)
-    (state_dir / "ci" / "kubeconfig").write_text(apiserver.kubeconfig(server))
-    yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
-    server.shutdown()
+    with standin_api(state_dir) as store:
+        yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
 
 
 def test_component_rollback_then_no_change(cluster: Cluster) -> None:

@@ -7,12 +7,12 @@ directory and output directory are pointed into tmp_path with extra vars.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import PlaybookRun, run_playbook
 
 from ansible_collections.slipway.platform.tests.unit.sealing_support import (
     cert_pem,
@@ -63,16 +63,9 @@ def _extra_vars(tmp_path: Path) -> Path:
     return write(tmp_path / "extra.yml", yaml.safe_dump(extra))
 
 
-def _seal(tmp_path: Path, *args: str, env_value: str = FROM_ENV) -> tuple[int, str]:
-    env = {
-        **os.environ,
-        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
-        "ANSIBLE_NOCOLOR": "1",
-        "SLIPWAY_TEST_STRIPE_KEY": env_value,
-    }
-    command = [
-        "ansible-playbook",
-        "playbooks/seal.yml",
+def _seal(tmp_path: Path, *args: str, env_value: str = FROM_ENV) -> PlaybookRun:
+    return run_playbook(
+        "seal.yml",
         "-i",
         "inventories/ci",
         "-e",
@@ -81,17 +74,8 @@ def _seal(tmp_path: Path, *args: str, env_value: str = FROM_ENV) -> tuple[int, s
         str(tmp_path / "vault-pass"),
         "--diff",
         *args,
-    ]
-    done = subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
+        env={"SLIPWAY_TEST_STRIPE_KEY": env_value},
     )
-    return done.returncode, done.stdout + done.stderr
-
-
-def _changed(output: str) -> int:
-    match = re.search(r"localhost\s+: ok=\d+\s+changed=(\d+) ", output)
-    assert match, output[-800:]
-    return int(match.group(1))
 
 
 @pytest.mark.slow
@@ -99,12 +83,12 @@ def test_seal_playbook(tmp_path: Path) -> None:
     _extra_vars(tmp_path)
     dest = tmp_path / "out" / "apps.shop-api.yml"
 
-    rc, check = _seal(tmp_path, "--check")
-    assert rc == 0, check
+    check = _seal(tmp_path, "--check")
+    assert check.rc == 0, check.raw
     assert not dest.exists()
 
-    rc, first = _seal(tmp_path)
-    assert rc == 0, first
+    first = _seal(tmp_path)
+    assert first.rc == 0, first.raw
     opened = open_manifest(rsa_key(), dest.read_text())
     assert opened["db_password"] == FROM_VAULT.encode()
     assert opened["stripe_key"] == FROM_ENV.encode()
@@ -114,23 +98,23 @@ def test_seal_playbook(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "sealing-fingerprint.key").stat().st_mode & 0o777 == 0o600
 
     text = dest.read_text()
-    rc, second = _seal(tmp_path)
-    assert rc == 0, second
-    assert _changed(second) == 0
+    second = _seal(tmp_path)
+    assert second.changed == 0
     assert dest.read_text() == text
 
-    rc, rotated = _seal(tmp_path, env_value=FROM_ENV + "-new")
-    assert rc == 0, rotated
-    assert "stripe_key: re-sealed" in rotated
-    assert "db_password: sealed\n" in rotated
+    rotated = _seal(tmp_path, env_value=FROM_ENV + "-new")
+    assert rotated.rc == 0, rotated.raw
+    assert "stripe_key: re-sealed" in rotated.raw
+    assert "db_password: sealed\n" in rotated.raw
     assert open_manifest(rsa_key(), dest.read_text())["session"] == opened["session"]
 
-    for output in (check, first, second, rotated):
+    for run in (check, first, second, rotated):
         for secret in (FROM_VAULT, FROM_ENV, VAULT_UNLOCK, opened["session"].decode()):
-            assert secret not in output
+            assert secret not in run.raw
 
-    rc, missing = _seal(tmp_path, env_value="")
-    assert rc != 0
-    assert "slipway_sealing_secrets[apps/shop-api]: from_env variables SLIPWAY_TEST_STRIPE_KEY" in (
-        " ".join(missing.split())
+    missing = _seal(tmp_path, env_value="")
+    assert missing.rc != 0
+    assert (
+        "slipway_sealing_secrets[apps/shop-api]: from_env variables SLIPWAY_TEST_STRIPE_KEY"
+        in missing.output
     )

@@ -7,14 +7,12 @@ reveal + no_log, and greps everything the run printed.
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import PlaybookRun, run_playbook
 
 from ansible_collections.slipway.platform.tests.unit.sealing_support import (
     cert_pem,
@@ -79,20 +77,10 @@ def _playbook(tmp_path: Path) -> Path:
     return write(tmp_path / "play.yml", yaml.safe_dump([play], sort_keys=False))
 
 
-def _run(playbook: Path) -> str:
-    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    done = subprocess.run(
-        ["ansible-playbook", "-i", "localhost,", "-vvv", "--diff", str(playbook)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    return output
+def _run(playbook: Path) -> PlaybookRun:
+    run = run_playbook(str(playbook), "-i", "localhost,", "-vvv", "--diff")
+    assert run.rc == 0, run.raw
+    return run
 
 
 @pytest.mark.slow
@@ -101,9 +89,9 @@ def test_no_secret_in_vvv_output(tmp_path: Path) -> None:
     first = _run(playbook)
     second = _run(playbook)
     token = open_manifest(rsa_key(), (tmp_path / "secrets" / "db.yml").read_text())["token"]
-    for output in (first, second):
+    for run in (first, second):
         for secret in (PLAINTEXT, FILE_PLAINTEXT, FKEY, token.decode()):
-            assert secret not in output
-    assert re.search(r"localhost\s+: ok=4\s+changed=1 ", first), first[-600:]
-    assert re.search(r"localhost\s+: ok=4\s+changed=0 ", second), second[-600:]
-    assert "token: generated (new)" in first
+            assert secret not in run.raw
+    assert first.recap == (4, 1, 0), first.raw[-600:]
+    assert second.recap == (4, 0, 0), second.raw[-600:]
+    assert "token: generated (new)" in first.raw

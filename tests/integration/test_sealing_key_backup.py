@@ -8,14 +8,13 @@ as restore.yml does, and opening a committed SealedSecret with the restored keys
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import PlaybookRun, run_playbook
 
 from ansible_collections.slipway.platform.plugins.module_utils.sealing import (
     SealRequest,
@@ -99,31 +98,33 @@ def _playbook(tmp_path: Path) -> Path:
     return write(tmp_path / "play.yml", yaml.safe_dump([play], sort_keys=False))
 
 
-def _run(args: list[str]) -> str:
-    env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-    done = subprocess.run(
-        args, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output
-    return output
+def _run(playbook: Path) -> PlaybookRun:
+    run = run_playbook(str(playbook), "-i", "localhost,", "-v", "--diff")
+    assert run.rc == 0, run.raw
+    return run
 
 
 @pytest.mark.slow
 def test_backup_round_trip(tmp_path: Path) -> None:
     playbook = _playbook(tmp_path)
-    first = _run(["ansible-playbook", "-i", "localhost,", "-v", "--diff", str(playbook)])
-    second = _run(["ansible-playbook", "-i", "localhost,", "-v", "--diff", str(playbook)])
-    assert re.search(r"localhost\s+: ok=\d+\s+changed=3 ", first), first[-600:]
-    assert re.search(r"localhost\s+: ok=\d+\s+changed=0 ", second), second[-600:]
+    first = _run(playbook)
+    second = _run(playbook)
+    assert first.changed == 3, first.raw[-600:]
+    assert second.changed == 0, second.raw[-600:]
 
     (backup,) = (tmp_path / "backups").glob("sealing-keys-test-*.vault")
     assert backup.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "backups" / ".gitignore").read_text() == "*\n"
     assert backup.read_text().startswith("$ANSIBLE_VAULT;1.2;AES256;sealing")
     passfile = write(tmp_path / "pass", BACKUP_PHRASE)
-    shown = _run(["ansible-vault", "view", "--vault-password-file", str(passfile), str(backup)])
-    document = yaml.safe_load(shown)
+    vault = Path(sys.executable).parent / "ansible-vault"
+    shown = subprocess.run(
+        [vault, "view", "--vault-password-file", passfile, backup],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    document = yaml.safe_load(shown.stdout)
     assert [i["metadata"]["name"] for i in document["items"]] == [
         "sealed-secrets-key0",
         "sealed-secrets-key1",
@@ -131,6 +132,6 @@ def test_backup_round_trip(tmp_path: Path) -> None:
     assert set(document["items"][0]) == {"apiVersion", "kind", "type", "metadata", "data"}
 
     key_line = private_pem(rsa_key()).decode().splitlines()[5]
-    for output in (first, second):
+    for run in (first, second):
         for secret in (BACKUP_PHRASE, PLAINTEXT, key_line):
-            assert secret not in output
+            assert secret not in run.raw

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from playbook_run import PlaybookRun, run_playbook
 
 from ansible_collections.slipway.platform.plugins.module_utils.sealing import (
     SealRequest,
@@ -67,48 +65,37 @@ def _deployment(cluster: Cluster) -> None:
     )
 
 
-def _playbook(tmp_path: Path, cluster: Cluster, playbook: str, *extra: str) -> str:
+def _against(
+    tmp_path: Path, cluster: Cluster, playbook: str, *extra: str, **settings: str
+) -> PlaybookRun:
+    """Run playbooks/<playbook> with the ci inventory against the stand-in cluster."""
     server = serve(cluster)
     try:
         config = write(tmp_path / f"kubeconfig-{server.server_address[1]}", kubeconfig(server))
         settings = {
             "slipway_state_dir": str(tmp_path / "state"),
             "slipway_kubeconfig": str(config),
-            "slipway_sealing_cert": str(tmp_path / "certs" / "sealed-secrets-public-ci.pem"),
-            "slipway_sealing_key_backup_passphrase": BACKUP_PHRASE,
             "ansible_python_interpreter": sys.executable,
+            **settings,
         }
-        env = {**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
-        done = subprocess.run(
-            [
-                "ansible-playbook",
-                playbook,
-                "-i",
-                "inventories/ci",
-                "-e",
-                json.dumps(settings),
-                *extra,
-            ],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return run_playbook(playbook, "-i", "inventories/ci", "-e", json.dumps(settings), *extra)
     finally:
         server.shutdown()
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
+
+
+def _playbook(tmp_path: Path, cluster: Cluster, playbook: str, *extra: str) -> PlaybookRun:
+    run = _against(
+        tmp_path,
+        cluster,
+        playbook,
+        *extra,
+        slipway_sealing_cert=str(tmp_path / "certs" / "sealed-secrets-public-ci.pem"),
+        slipway_sealing_key_backup_passphrase=BACKUP_PHRASE,
+    )
+    assert run.rc == 0, run.raw[-3000:]
     for secret in (BACKUP_PHRASE, private_pem(rsa_key()).decode().splitlines()[3]):
-        assert secret not in output
-    return output
-
-
-def _changed(output: str) -> int:
-    match = re.search(r"localhost\s+: ok=\d+\s+changed=(\d+) ", output)
-    assert match, output[-800:]
-    return int(match.group(1))
+        assert secret not in run.raw
+    return run
 
 
 def _secrets(cluster: Cluster) -> list[dict[str, Any]]:
@@ -119,26 +106,26 @@ def _secrets(cluster: Cluster) -> list[dict[str, Any]]:
 def test_fetch_backup_restore(tmp_path: Path) -> None:
     old = _controller()
 
-    fetched = _playbook(tmp_path, old, "playbooks/sealing_cert_fetch.yml")
+    fetched = _playbook(tmp_path, old, "sealing_cert_fetch.yml")
     cert_file = tmp_path / "certs" / "sealed-secrets-public-ci.pem"
     assert cert_file.read_text() == old.cert_pem
-    assert "New sealing cert" in fetched
-    assert _changed(_playbook(tmp_path, old, "playbooks/sealing_cert_fetch.yml")) == 0
+    assert "New sealing cert" in fetched.raw
+    assert _playbook(tmp_path, old, "sealing_cert_fetch.yml").changed == 0
 
     request = SealRequest(name="db", namespace="platform", values={"password": PLAINTEXT.encode()})
     sealed = plan_sealed_secret(request, load_cert(cert_file.read_bytes()), b"f" * 32, None).text
 
-    _playbook(tmp_path, old, "playbooks/sealing_key_backup.yml")
-    assert _changed(_playbook(tmp_path, old, "playbooks/sealing_key_backup.yml")) == 0
+    _playbook(tmp_path, old, "sealing_key_backup.yml")
+    assert _playbook(tmp_path, old, "sealing_key_backup.yml").changed == 0
     (backup,) = (tmp_path / "state" / "backups" / "sealing-keys").glob("sealing-keys-ci-*.vault")
 
     fresh = Cluster()
     _deployment(fresh)
-    check = _playbook(tmp_path, fresh, "playbooks/sealing_key_restore.yml", "--check")
-    assert _changed(check) > 0
+    check = _playbook(tmp_path, fresh, "sealing_key_restore.yml", "--check")
+    assert check.changed > 0
     assert _secrets(fresh) == []
-    restored = _playbook(tmp_path, fresh, "playbooks/sealing_key_restore.yml")
-    assert backup.name in restored
+    restored = _playbook(tmp_path, fresh, "sealing_key_restore.yml")
+    assert backup.name in restored.raw
     assert sorted(s["metadata"]["name"] for s in _secrets(fresh)) == [
         "sealed-secrets-key0",
         "sealed-secrets-key1",
@@ -146,7 +133,7 @@ def test_fetch_backup_restore(tmp_path: Path) -> None:
     (deployment,) = fresh.items("apps/v1", "deployments", "kube-system")
     annotations = deployment["spec"]["template"]["metadata"]["annotations"]
     assert "sealing.slipway.io/keys-restored-at" in annotations
-    assert _changed(_playbook(tmp_path, fresh, "playbooks/sealing_key_restore.yml")) == 0
+    assert _playbook(tmp_path, fresh, "sealing_key_restore.yml").changed == 0
 
     # The restored key opens what was sealed with the fetched cert.
     (active,) = [s for s in _secrets(fresh) if s["metadata"]["name"] == "sealed-secrets-key1"]
@@ -157,35 +144,9 @@ def test_fetch_backup_restore(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_backup_refuses_an_empty_passphrase(tmp_path: Path) -> None:
-    server = serve(_controller())
-    try:
-        config = write(tmp_path / "kubeconfig", kubeconfig(server))
-        done = subprocess.run(
-            [
-                "ansible-playbook",
-                "playbooks/sealing_key_backup.yml",
-                "-i",
-                "inventories/ci",
-                "-e",
-                json.dumps(
-                    {
-                        "slipway_state_dir": str(tmp_path / "state"),
-                        "slipway_kubeconfig": str(config),
-                        "ansible_python_interpreter": sys.executable,
-                    }
-                ),
-            ],
-            cwd=REPO,
-            env={**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")},
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-    finally:
-        server.shutdown()
-    assert done.returncode != 0
-    assert "slipway_sealing_key_backup_passphrase is empty" in " ".join(done.stdout.split())
+    run = _against(tmp_path, _controller(), "sealing_key_backup.yml")
+    assert run.rc != 0
+    assert "slipway_sealing_key_backup_passphrase is empty" in run.output
     assert not (tmp_path / "state" / "backups").exists()
 
 
@@ -215,11 +176,11 @@ def test_phase0_applies_committed_sealed_secrets(tmp_path: Path) -> None:
         write(secrets_dir / f"kube-system.{name}.yml", plan.text)
     extra = ("-e", json.dumps({"slipway_sealing_secrets_dir": str(secrets_dir)}))
 
-    first = _playbook(tmp_path, cluster, "playbooks/phase0/40_secrets.yml", *extra)
-    assert _changed(first) == 1
+    first = _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra)
+    assert first.changed == 1
     opened = {s["metadata"]["name"]: s for s in _secrets(cluster)}
     for name in ("db", "registry"):
         assert base64.b64decode(opened[name]["data"]["v"]) == PLAINTEXT.encode()
-    second = _playbook(tmp_path, cluster, "playbooks/phase0/40_secrets.yml", *extra)
-    assert _changed(second) == 0
-    assert PLAINTEXT not in first + second
+    second = _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra)
+    assert second.changed == 0
+    assert PLAINTEXT not in first.raw + second.raw

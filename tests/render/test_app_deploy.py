@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playbook_run import STANDINS, load_apiserver_standin, run_playbook
+from playbook_run import STANDINS, run_playbook, standin_api
 
 pytestmark = [pytest.mark.render, pytest.mark.slow]
 
@@ -58,13 +58,9 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    apiserver = load_apiserver_standin()
-    server, store = apiserver.serve()
     state_dir = tmp_path / "state"
-    (state_dir / "ci").mkdir(parents=True)
-    (state_dir / "ci" / "kubeconfig").write_text(apiserver.kubeconfig(server))
-    yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
-    server.shutdown()
+    with standin_api(state_dir) as store:
+        yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
 
 
 def next_release(tmp_path: Path) -> Path:
