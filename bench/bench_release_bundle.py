@@ -5,7 +5,6 @@ Run from the repository root with the project venv: python bench/bench_release_b
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import statistics
@@ -54,13 +53,23 @@ def bundle(units: int, broken: bool = False) -> dict[str, object]:
     }
 
 
-def timed(call: Callable[[], object], repeat: int) -> float:
-    """Median wall time of call in milliseconds."""
+def timed(call: Callable[[], object], repeat: int, *, invalid: bool = False) -> float:
+    """Median wall time of call in milliseconds.
+
+    A valid sample must validate and an invalid one must be refused: timing the
+    wrong path would report a number for work that was not done.
+    """
     samples = []
     for _ in range(repeat):
         start = time.perf_counter()
-        with contextlib.suppress(core.BundleError):
+        try:
             call()
+        except core.BundleError:
+            if not invalid:
+                raise
+        else:
+            if invalid:
+                raise SystemExit("bench: the invalid sample bundle was accepted")
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples)
 
@@ -86,6 +95,7 @@ def main() -> None:
                 "invalid_ms": timed(
                     lambda d=broken: core.check_release_bundle(core.BundleParams(None, d, POLICY)),
                     repeat,
+                    invalid=True,
                 ),
             }
         )

@@ -12,7 +12,7 @@ parallel, so the phase costs about one wait, not one per release. On a real
 cluster add the slowest release's readiness time to these numbers.
 
 1. `-e apps=previous` for N releases, then the same again (no change).
-2. `-e component=NAME` for one release.
+2. `-e helm_release=NAME` for one release.
 3. The pure decision (parse `helm history -o json` of 256 revisions and plan).
 """
 
@@ -139,8 +139,8 @@ def bench_playbook(releases: int, wait: float) -> list[tuple[str, float, str]]:
             rows.append((label, seconds, recap))
             seconds, recap = play(work, "-e", "apps=previous")
             rows.append((label + " (again)", seconds, recap))
-            seconds, recap = play(work, "-e", "component=app00", "-e", "revision=3")
-            rows.append((f"component=app00, wait {wait:g}s", seconds, recap))
+            seconds, recap = play(work, "-e", "helm_release=app00", "-e", "revision=3")
+            rows.append((f"helm_release=app00, wait {wait:g}s", seconds, recap))
         finally:
             server.shutdown()
     return rows

@@ -125,7 +125,10 @@ def main() -> None:
     for what, seconds, rate in rows:
         print(f"{what:<46} {seconds:>9.3f} {rate:>10.0f}")
     if theirs is None:
-        print("(no node or tests/npm/node_modules: run 'npm ci --prefix tests/npm' to compare)")
+        print(
+            "@linode/kubeseal-encrypt: not measured: node or tests/npm/node_modules is missing "
+            "(scripts/setup installs both; or 'npm ci --prefix tests/npm')"
+        )
     else:
         print(f"ratio slipway/kubeseal-encrypt (values/s, sealing loops): {theirs[0] / seal_s:.2f}")
 

@@ -59,8 +59,12 @@ def run_playbook(
     path_first: tuple[Path, ...] = (),
     env: dict[str, str] | None = None,
     timeout: int = 300,
+    cwd: Path = ROOT,
 ) -> PlaybookRun:
-    """Run playbooks/<playbook> (or an absolute path) with the project's config and venv."""
+    """Run playbooks/<playbook> (or an absolute path) with the project's config and venv.
+
+    The run starts in cwd (the repository root unless a test needs another directory).
+    """
     path = [*map(str, path_first), str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin")]
     run_env = {
         **os.environ,
@@ -70,10 +74,10 @@ def run_playbook(
         "ANSIBLE_NOCOLOR": "1",
         **(env or {}),
     }
-    book = playbook if Path(playbook).is_absolute() else f"playbooks/{playbook}"
+    book = playbook if Path(playbook).is_absolute() else str(ROOT / "playbooks" / playbook)
     done = subprocess.run(
         ["ansible-playbook", book, *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=run_env,
         capture_output=True,
         text=True,

@@ -5,7 +5,8 @@ dependencies: components, CRDs from operators), what each needs to exist first
 (namespaces, Secrets made by SealedSecrets, CRDs), and the files written to
 ``build/<env>/components/``: a summary, one values file per release, the labelled
 namespaces and, where a chart archive is at hand, the manifests ``helm template``
-renders.
+renders (with the data of any Secret a chart generates redacted, so no file of the
+plan and no diff of it holds a credential).
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ _SECRET_REF_KEY = re.compile(
 _SUMMARY_FILE = "plan.yml"
 _NAMESPACES_FILE = "namespaces.yaml"
 MANAGED_DIRS = ("values", "manifests")
+# Secret fields whose values never reach a plan file or a diff.
+_SECRET_DATA_FIELDS = ("data", "stringData")
+REDACTED = "<redacted by slipway>"
+_DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
 def _represent_str(dumper: Any, value: str) -> Any:
@@ -440,13 +445,73 @@ def write_values_file(directory: str, release: PlannedRelease) -> str:
     return path
 
 
-def previous_summary(dest: str) -> str:
-    """Return the plan summary already in dest, or '' when there is none."""
-    path = Path(dest) / _SUMMARY_FILE
+def redact_secrets(manifest: str) -> str:
+    """Return a multi-document manifest with the values of every Secret's data redacted.
+
+    Charts may generate credentials (random passwords) into Secrets at render time;
+    the plan is for review, so it keeps the keys and drops the values. Documents
+    other than Secrets are returned byte for byte.
+    """
+    parts = _DOCUMENT_SEPARATOR.split(manifest)
+    for index, part in enumerate(parts):
+        try:
+            document = yaml.safe_load(part)
+        except yaml.YAMLError as exc:
+            raise ComponentPlanError(f"manifest document {index} is not YAML ({exc})") from exc
+        if not isinstance(document, dict) or document.get("kind") != "Secret":
+            continue
+        for field in _SECRET_DATA_FIELDS:
+            if isinstance(document.get(field), dict):
+                document[field] = dict.fromkeys(document[field], REDACTED)
+        comments = "".join(
+            line + "\n" for line in part.strip("\n").splitlines() if line.startswith("#")
+        )
+        parts[index] = "\n" + comments + dump_yaml(document)
+    return "---".join(parts)
+
+
+def _diff_order(rel: str) -> tuple[int, str]:
+    """Sort key of diffs: the summary, the namespaces, then values and manifests by name."""
+    return ({_SUMMARY_FILE: 0, _NAMESPACES_FILE: 1}.get(rel, 2), rel)
+
+
+def _shown_before(rel: str, text: str) -> str:
+    """Return a file's current content as a diff may show it (Secret data redacted)."""
+    if not rel.startswith("manifests/"):
+        return text
     try:
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
+        return redact_secrets(text)
+    except ComponentPlanError:
+        # A hand-edited or truncated file: say so rather than risk showing a credential.
+        return "# (previous content is not YAML; not shown)\n"
+
+
+def file_diffs(dest: str, files: dict[str, str]) -> list[dict[str, str]]:
+    """Return one before/after diff per file that syncing files into dest writes or removes.
+
+    Call it before sync_files, which changes what is on disk. The files' content
+    holds no credential (values reference Secrets, manifests are redacted); what is
+    on disk from an older plan is redacted the same way before it is shown.
+    """
+    root = Path(dest)
+    try:
+        written, removed = _changes(root, files)
+        diffs = []
+        for rel in sorted([*written, *removed], key=_diff_order):
+            path = root / rel
+            exists = path.is_file()
+            before = path.read_text(encoding="utf-8") if exists else ""
+            diffs.append(
+                {
+                    "before": _shown_before(rel, before),
+                    "after": files.get(rel, ""),
+                    "before_header": str(path) if exists else "(absent)",
+                    "after_header": str(path) if rel in files else "(removed)",
+                }
+            )
     except OSError as exc:
-        raise ComponentPlanError(f"dest: cannot read {path} ({exc})") from exc
+        raise ComponentPlanError(f"dest: cannot read the plan in {dest} ({exc})") from exc
+    return diffs
 
 
 def sync_files(
@@ -462,10 +527,8 @@ def sync_files(
         raise ComponentPlanError(f"dest: cannot write the plan to {dest} ({exc})") from exc
 
 
-def _sync_files(
-    root: Path, files: dict[str, str], *, check_mode: bool
-) -> tuple[list[str], list[str]]:
-    """Do the work of sync_files; may raise OSError."""
+def _changes(root: Path, files: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Return (files to write, stale files to remove) to make root hold exactly files."""
     written = [
         rel
         for rel, content in sorted(files.items())
@@ -478,6 +541,14 @@ def _sync_files(
         for path in (root / folder).rglob("*")
         if path.is_file() and str(path.relative_to(root)) not in files
     )
+    return written, removed
+
+
+def _sync_files(
+    root: Path, files: dict[str, str], *, check_mode: bool
+) -> tuple[list[str], list[str]]:
+    """Do the work of sync_files; may raise OSError."""
+    written, removed = _changes(root, files)
     if check_mode:
         return written, removed
     for rel in written:

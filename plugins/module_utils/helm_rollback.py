@@ -40,8 +40,11 @@ _GOOD_STATUSES = frozenset({"deployed", "superseded"})
 # helm history prints a chart as "<name>-<version>"; the version is SemVer.
 _CHART = re.compile(r"^(.+)-(v?[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]*)?)$")
 _LIST_STATUSES = ("--deployed", "--failed", "--pending", "--superseded")
-# Helm keeps at most 256 revisions in its history output by default; ask for all.
-_HISTORY_MAX = "256"
+# `helm history` prints only the newest --max revisions (a Go int, default 256;
+# 0 prints none) and has no "all" value, while `--history-max 0` lets a release
+# keep more than 256. Ask for the largest int on every platform: helm reads the
+# whole history from storage either way, --max only cuts what it prints.
+_HISTORY_MAX = str(2**31 - 1)
 
 
 class HelmRollbackError(Exception):
@@ -87,27 +90,32 @@ class Revision:
 
 @dataclass(frozen=True)
 class ReleaseStatus:
-    """The fields Slipway reads from ``helm status -o json`` (never config or manifest)."""
+    """The fields Slipway reads from ``helm status -o json`` (never config or manifest).
+
+    ``helm status`` strips the chart from its output (``rel.Chart = nil`` in helm 3
+    and 4 ``pkg/cmd/status.go``), so the chart comes from ``helm history`` instead.
+    """
 
     name: str
     namespace: str
     revision: int
     status: str
-    chart: str
-    chart_name: str
-    chart_version: str
-    app_version: str
     description: str
 
 
 @dataclass(frozen=True)
 class RollbackPlan:
-    """The decision: roll back (changed) or not, from which revision to which."""
+    """The decision: roll back (changed) or not, from which revision to which.
+
+    ``target`` is the target's history entry, None when helm pruned it;
+    ``target_number`` is the target's revision number either way.
+    """
 
     changed: bool
     current: Revision
     target: Revision | None
     reason: str
+    target_number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -239,17 +247,11 @@ def parse_status(text: str) -> ReleaseStatus:
     if not isinstance(data, dict):
         raise HelmRollbackError("helm status: expected a JSON object")
     info = _mapping(data.get("info"))
-    metadata = _mapping(_mapping(data.get("chart")).get("metadata"))
-    chart_name = f"{metadata.get('name', 'MISSING')}-{metadata.get('version', '')}"
     return ReleaseStatus(
         name=_require(data, "name", str, "helm status"),
         namespace=str(data.get("namespace", "")),
         revision=_require(data, "version", int, "helm status"),
         status=str(info.get("status", "unknown")),
-        chart=chart_name,
-        chart_name=str(metadata.get("name", "MISSING")),
-        chart_version=str(metadata.get("version", "")),
-        app_version=str(metadata.get("appVersion", "")),
         description=str(info.get("description", "")),
     )
 
@@ -312,16 +314,13 @@ def plan_rollback(history: Sequence[Revision], revision: int | None) -> Rollback
     ordered = sorted(history, key=lambda rev: rev.number)
     latest = ordered[-1]
     latest_deployed = latest.status == "deployed"
+    by_number = {rev.number: rev for rev in ordered}
     if revision is not None:
-        by_number = {rev.number: rev for rev in ordered}
         target = by_number.get(revision)
-        if target is None:
-            kept = ", ".join(str(rev.number) for rev in ordered)
-            raise HelmRollbackError(
-                f"revision: {revision} is not in the release history (revisions kept: {kept}); "
-                "older revisions are pruned by the history limit"
-            )
-        if latest_deployed and origin(latest.number, ordered) == origin(target.number, ordered):
+        # Decide "already there" before looking the target up: a small history
+        # limit prunes the target soon after the rollback that made it current, and
+        # running the same rollback again must still change nothing.
+        if latest_deployed and origin(latest.number, ordered) == origin(revision, ordered):
             return RollbackPlan(
                 changed=False,
                 current=latest,
@@ -329,16 +328,23 @@ def plan_rollback(history: Sequence[Revision], revision: int | None) -> Rollback
                 reason=(
                     f"revision {latest.number} is deployed and already carries revision {revision}"
                 ),
+                target_number=revision,
+            )
+        if target is None:
+            kept = ", ".join(str(rev.number) for rev in ordered)
+            raise HelmRollbackError(
+                f"revision: {revision} is not in the release history (revisions kept: {kept}); "
+                "older revisions are pruned by the history limit"
             )
         return RollbackPlan(
             changed=True,
             current=latest,
             target=target,
             reason=f"roll back from revision {latest.number} ({latest.status}) to {revision}",
+            target_number=revision,
         )
     source = rollback_source(latest)
     if latest_deployed and source is not None:
-        by_number = {rev.number: rev for rev in ordered}
         return RollbackPlan(
             changed=False,
             current=latest,
@@ -347,6 +353,7 @@ def plan_rollback(history: Sequence[Revision], revision: int | None) -> Rollback
                 f"revision {latest.number} is already a rollback to {source}; "
                 "name a revision to go further back"
             ),
+            target_number=source,
         )
     if is_failed_rollback(latest):
         # Its target is lost with the failure; guessing could redeploy the bad revision.
@@ -368,6 +375,7 @@ def plan_rollback(history: Sequence[Revision], revision: int | None) -> Rollback
         current=latest,
         target=target,
         reason=f"roll back from revision {latest.number} ({latest.status}) to {target.number}",
+        target_number=target.number,
     )
 
 
@@ -496,7 +504,7 @@ def run_rollback(run: Runner, params: RollbackParams, check_mode: bool) -> Rollb
     history = parse_history(out)
     plan = plan_rollback(history, params.revision)
     current = plan.current
-    target_number = plan.target.number if plan.target else None
+    target_number = plan.target_number
     unchanged = RollbackResult(
         changed=plan.changed,
         release=params.release,
@@ -530,6 +538,8 @@ def run_rollback(run: Runner, params: RollbackParams, check_mode: bool) -> Rollb
     if rc != 0:
         raise HelmRollbackError(explain_failure("helm status", params, namespace, err))
     after = parse_status(out)
+    # The new revision carries the target's chart; helm status does not print it.
+    name, version = split_chart(plan.target.chart)
     return RollbackResult(
         changed=True,
         release=params.release,
@@ -538,11 +548,11 @@ def run_rollback(run: Runner, params: RollbackParams, check_mode: bool) -> Rollb
         revision=after.revision,
         target_revision=plan.target.number,
         status=after.status,
-        chart=after.chart,
-        app_version=after.app_version,
+        chart=plan.target.chart,
+        app_version=plan.target.app_version,
         msg=f"rolled back from revision {current.number} to {plan.target.number} "
         f"(now revision {after.revision}, {after.status})",
         history=history,
-        chart_name=after.chart_name,
-        chart_version=after.chart_version,
+        chart_name=name,
+        chart_version=version,
     )

@@ -55,6 +55,9 @@ UNIT_REQUIRED = ("name", "image", "tag")
 CONSTRAINT_KEYS = ("unit", "requires", "range")
 METADATA_KEYS = ("git_sha", "built_at", "source")
 TAG_POLICIES = ("dev", "test", "staging", "prod")
+# The weakest tag policy Slipway's own production-like environments accept:
+# an inventory cannot let prod deploy `latest` or an undigested image.
+MINIMUM_TAG_POLICY = {"staging": "staging", "prod": "prod"}
 
 _UNIT_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 # Helm release names (one per unit) are limited to 53 characters.
@@ -678,6 +681,19 @@ def check_policy(policy: ReleasePolicy) -> None:
                 "policy.tag_policy",
                 f"{policy.tag_policy!r} is not a tag policy",
                 f"set slipway_image_tag_policy to one of {', '.join(TAG_POLICIES)}",
+            )
+        )
+    floor = MINIMUM_TAG_POLICY.get(policy.env)
+    if (
+        floor is not None
+        and policy.tag_policy in TAG_POLICIES
+        and TAG_POLICIES.index(policy.tag_policy) < TAG_POLICIES.index(floor)
+    ):
+        found.append(
+            Violation(
+                "policy.tag_policy",
+                f"{policy.tag_policy!r} is weaker than environment {policy.env!r} allows",
+                f"set slipway_image_tag_policy to {floor!r} (or stricter) for {policy.env}",
             )
         )
     if not policy.allowed_registries:

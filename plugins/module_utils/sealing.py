@@ -424,6 +424,18 @@ def parse_sealed_secret(text: str, field_name: str) -> dict[str, Any]:
     return manifest
 
 
+def generated_mark(cert_fingerprint: str | None) -> str:
+    """Return the fingerprints-annotation entry of a generated key: the cert it is sealed under."""
+    return f"{GENERATED_MARK}:{cert_fingerprint}" if cert_fingerprint else GENERATED_MARK
+
+
+def generated_cert(mark: str, file_cert: str | None) -> str | None:
+    """Return the cert a generated key is sealed under, from its mark (bare: the file's cert)."""
+    if mark == GENERATED_MARK:
+        return file_cert
+    return mark.removeprefix(f"{GENERATED_MARK}:") or None
+
+
 def _parse_fingerprints(annotations: Mapping[str, Any]) -> dict[str, str]:
     """Return the per-key fingerprints recorded in a SealedSecret's annotations."""
     recorded: dict[str, str] = {}
@@ -546,19 +558,24 @@ class _Existing:
     header: str
 
 
-def _read_existing(existing_text: str | None) -> _Existing:
-    """Return the ciphertexts, fingerprints, label and cert of the file at dest."""
+def _read_existing(existing_text: str | None, field_name: str) -> _Existing:
+    """Return the ciphertexts, fingerprints, label and cert of the file at dest.
+
+    Errors name the file (field_name, e.g. ``dest: <path>``) and the field inside it.
+    """
     if existing_text is None:
         return _Existing({}, {}, None, None, "(no file)\n")
-    old = parse_sealed_secret(existing_text, "dest")
+    old = parse_sealed_secret(existing_text, field_name)
     meta = old["metadata"]
+    check_namespace(meta.get("namespace"), f"{field_name}: metadata.namespace")
+    check_name(meta.get("name"), f"{field_name}: metadata.name")
     annotations = meta.get("annotations") or {}
     scope = scope_from_annotations(annotations)
     cert = annotations.get(ANNOTATION_CERT)
     return _Existing(
         encrypted={k: str(v).strip() for k, v in old["spec"]["encryptedData"].items()},
         marks=_parse_fingerprints(annotations),
-        label=encryption_label(scope, str(meta.get("namespace", "")), str(meta.get("name", ""))),
+        label=encryption_label(scope, meta["namespace"], meta["name"]),
         cert=cert,
         header=f"SealedSecret {meta.get('namespace')}/{meta.get('name')} ({scope}) "
         f"for {cert or 'an unknown cert'}\n",
@@ -595,11 +612,15 @@ def plan_sealed_secret(
     cert: SealingCert,
     fingerprint_key: bytes,
     existing_text: str | None,
+    existing_name: str = "dest",
 ) -> SealPlan:
-    """Decide what to re-seal against the existing file and return the new manifest text."""
+    """Decide what to re-seal against the existing file and return the new manifest text.
+
+    existing_name names the existing file in errors (the module passes ``dest: <path>``).
+    """
     label = _check_request(request)
     fingerprint_key = check_fingerprint_key(fingerprint_key)
-    old = _read_existing(existing_text)
+    old = _read_existing(existing_text, existing_name)
     out = _Outcome()
 
     for data_key in sorted(request.values):
@@ -612,9 +633,10 @@ def plan_sealed_secret(
             sealed = seal_value(cert, value, label)
             out.seal(data_key, sealed, data_key in old.encrypted, "sealed (new)")
 
+    stale: list[str] = []
     for data_key in sorted(request.generate):
         field_name = f"generate.{data_key}"
-        out.marks[data_key] = GENERATED_MARK
+        out.marks[data_key] = generated_mark(cert.fingerprint)
         if data_key in old.encrypted and data_key not in request.regenerate:
             if old.label != label:
                 raise SealingError(
@@ -622,7 +644,15 @@ def plan_sealed_secret(
                     "name, namespace or scope and cannot be re-sealed without its plaintext; "
                     "list it in regenerate to make a new one"
                 )
-            out.keep(data_key, old.encrypted[data_key], "sealed (generated)")
+            # The plaintext is unknown, so the value stays under the cert it was sealed
+            # for; the record says which, so the warning below lasts until it is regenerated.
+            sealed_under = generated_cert(old.marks.get(data_key, GENERATED_MARK), old.cert)
+            out.marks[data_key] = generated_mark(sealed_under)
+            if sealed_under == cert.fingerprint:
+                out.keep(data_key, old.encrypted[data_key], "sealed (generated)")
+            else:
+                stale.append(data_key)
+                out.keep(data_key, old.encrypted[data_key], "sealed (generated, previous cert)")
             continue
         value = random_value(request.generate[data_key], field_name).encode()
         out.generated.append(data_key)
@@ -631,11 +661,11 @@ def plan_sealed_secret(
         out.words[data_key] = "generated (new value)" if existed else "generated (new)"
 
     warnings: list[str] = []
-    stale = [k for k in out.kept if k in request.generate]
-    if stale and old.cert != cert.fingerprint:
+    if stale:
         warnings.append(
-            "generate: " + ", ".join(stale) + " stay sealed under the previous cert (their "
-            "plaintext is not known here); the controller keeps old keys, so they still open"
+            "generate: " + ", ".join(stale) + " stay sealed under a previous cert (their "
+            "plaintext is not known here); the controller keeps old keys, so they still open; "
+            "list them in regenerate to seal new values under the current cert"
         )
     text = render_manifest(_build_manifest(request, cert, out.encrypted, out.marks))
     after_header = (

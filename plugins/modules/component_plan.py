@@ -13,7 +13,8 @@ description:
     components and on CRDs from operators) and writes the plan to O(dest).
   - Files written are C(plan.yml) (the ordered summary), C(namespaces.yaml) (the labelled
     namespaces), C(values/<release>.yaml) and, for each release whose chart archive is in
-    O(chart_dir), C(manifests/<release>.yaml) rendered with C(helm template).
+    O(chart_dir), C(manifests/<release>.yaml) rendered with C(helm template). The data of
+    any Secret a chart generates is redacted in the manifests (keys kept, values replaced).
   - Runs without a cluster. Unchanged input leaves every file untouched and reports no change;
     files of releases no longer planned are removed.
   - Values that look like credentials in plain text (a C(password), C(token), C(cookieSecret) ...
@@ -69,7 +70,9 @@ attributes:
       - Will return details on what has changed (or possibly needs changing in check mode),
         when in diff mode.
     support: full
-    details: Shows the plan summary before and after.
+    details:
+      - One before/after diff per file written or removed (plan summary, namespaces, values,
+        manifests). No file holds a credential, so neither does the diff.
 requirements:
   - PyYAML
   - helm (only to render manifests)
@@ -141,11 +144,12 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_plan im
     ComponentPlanError,
     Plan,
     build_plan,
+    file_diffs,
     helm_template_argv,
     namespace_manifest,
     plan_files,
     plan_table,
-    previous_summary,
+    redact_secrets,
     release_record,
     sync_files,
     write_values_file,
@@ -178,7 +182,10 @@ def _render(
                 f"components.{release.component.name}: helm template failed: "
                 f"{err.strip() or out.strip()}"
             )
-        files[f"manifests/{release.component.release}.yaml"] = out
+        try:
+            files[f"manifests/{release.component.release}.yaml"] = redact_secrets(out)
+        except ComponentPlanError as exc:
+            raise ComponentPlanError(f"components.{release.component.name}: {exc}") from exc
         rendered.append(release.component.release)
     return rendered, missing
 
@@ -190,7 +197,8 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
     plan = build_plan(params["layers"], params["env"], params["namespaces"])
     files = plan_files(plan, params["chart_dir"])
     rendered, missing = _render(module, plan, files)
-    before = previous_summary(params["dest"])
+    # Read what is on disk before it is replaced.
+    diffs = file_diffs(str(dest), files) if module._diff else []
     written, removed = sync_files(str(dest), files, check_mode=module.check_mode)
     result: dict[str, Any] = {
         "changed": bool(written or removed),
@@ -204,12 +212,7 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         "table": plan_table(plan, rendered),
     }
     if module._diff:
-        result["diff"] = {
-            "before": before,
-            "after": files["plan.yml"],
-            "before_header": str(dest / "plan.yml"),
-            "after_header": str(dest / "plan.yml"),
-        }
+        result["diff"] = diffs
     return result
 
 

@@ -15,7 +15,8 @@ description:
     writes C(Rollback to N) as the description of the revision it creates, so that revision's
     origin is the origin of N.
   - With O(revision), the release is already at the target, and nothing changes, when its newest
-    revision is deployed and has the same origin as O(revision).
+    revision is deployed and has the same origin as O(revision), even when helm has pruned
+    O(revision) from the history since.
   - Without O(revision), the target is the newest earlier revision that was ever deployed
     successfully (status deployed or superseded). A newest revision that is itself a deployed
     rollback means the rollback was done, so running the task twice changes nothing.
@@ -38,7 +39,8 @@ options:
     type: str
   revision:
     description:
-      - Revision to roll back to. It must still be in the history (see O(history_max)).
+      - Revision to roll back to. It must still be in the history (see O(history_max)), unless
+        the newest revision already carries it (nothing to do then).
       - Omit it to undo the newest revision.
     type: int
   kubeconfig:

@@ -28,7 +28,11 @@ description:
     operator's) only means one full re-seal.
   - Generated values are kept on re-runs; their plaintext is never known again, so
     after a cert rotation they stay sealed under the previous cert (the controller
-    keeps its old keys) until listed in O(regenerate).
+    keeps its old keys) until listed in O(regenerate). Each generated key's entry in
+    the fingerprints annotation records the cert it is sealed under, and every run
+    warns while one is under a previous cert.
+  - In check mode nothing is written; the plan (added, re-sealed, kept keys, and the
+    diff) is the one a real run would carry out.
 version_added: 0.1.0
 author: Slipway maintainers (@slipway)
 options:
@@ -129,6 +133,9 @@ requirements:
   - PyYAML
 notes:
   - Exactly one of O(fingerprint_key) and O(fingerprint_key_file) is required when O(state=present).
+  - Every non-empty value, however short, is hidden from the task result as Ansible hides
+    C(no_log) options (a one-character value hides that character wherever it appears in the
+    result). Empty values are not, since hiding the empty string would mask between every character.
 """
 
 EXAMPLES = r"""
@@ -233,6 +240,11 @@ def _read_bytes(path: str, field_name: str) -> bytes:
         raise SealingError(f"{field_name}: cannot read {path} ({exc.strerror})") from exc
 
 
+def _mask(module: AnsibleModule, *values: str) -> None:
+    """Hide values from the module's result; the empty string would mask between every character."""
+    module.no_log_values.update(value for value in values if value)
+
+
 def _request(module: AnsibleModule) -> SealRequest:
     """Build the seal request from the module's parameters and value files."""
     params = module.params
@@ -242,8 +254,7 @@ def _request(module: AnsibleModule) -> SealRequest:
         if data_key in values:
             raise SealingError(f"{field_name}: the key is also given in values")
         values[data_key] = decode_file_value(_read_bytes(str(path), field_name), field_name)
-    for value in values.values():
-        module.no_log_values.add(value.decode())
+    _mask(module, *(value.decode() for value in values.values()))
     return SealRequest(
         name=params["name"],
         namespace=params["namespace"],
@@ -295,7 +306,7 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         return _absent(module, dest)
     if params["fingerprint_key_file"]:
         fingerprint_key = _read_bytes(str(params["fingerprint_key_file"]), "fingerprint_key_file")
-        module.no_log_values.add(fingerprint_key.decode(errors="replace").strip())
+        _mask(module, fingerprint_key.decode(errors="replace").strip())
     else:
         fingerprint_key = params["fingerprint_key"].encode()
     request = _request(module)
@@ -307,7 +318,7 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
     existing = None
     if Path(dest).exists():
         existing = _read_bytes(dest, "dest").decode("utf-8", errors="replace")
-    plan = plan_sealed_secret(request, cert, fingerprint_key, existing)
+    plan = plan_sealed_secret(request, cert, fingerprint_key, existing, f"dest: {dest}")
     for warning in plan.warnings:
         module.warn(warning)
     if plan.changed and not module.check_mode:

@@ -99,9 +99,9 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         yield Cluster(store=store, helm_state=tmp_path / "helm", state_dir=state_dir)
 
 
-def test_component_rollback_then_no_change(cluster: Cluster) -> None:
+def test_release_rollback_then_no_change(cluster: Cluster) -> None:
     cluster.seed_release("apps", "shop", "history_upgraded.json")
-    rc, out, recap = cluster.play("rollback.yml", "-e", "component=shop")
+    rc, out, recap = cluster.play("rollback.yml", "-e", "helm_release=shop")
     assert rc == 0, out
     assert recap is not None
     assert recap[1] > 0
@@ -113,7 +113,7 @@ def test_component_rollback_then_no_change(cluster: Cluster) -> None:
     mirror = list((cluster.state_dir / "ci" / "backups" / "history").glob("*.json"))
     assert len(mirror) == 1
 
-    rc, out, recap = cluster.play("rollback.yml", "-e", "component=shop")
+    rc, out, recap = cluster.play("rollback.yml", "-e", "helm_release=shop")
     assert rc == 0, out
     assert recap is not None
     assert recap[1] == 0, out
@@ -133,6 +133,46 @@ def test_component_rollback_then_no_change(cluster: Cluster) -> None:
     )
     assert rc != 0
     assert "source=cluster, but the cluster does not answer" in out
+
+
+def test_component_rollback_resolves_release_from_catalog(cluster: Cluster, tmp_path: Path) -> None:
+    """component=NAME rolls back the catalog entry's `release:` in its namespace."""
+    override = tmp_path / "override.yml"
+    override.write_text("vault:\n  release: vault-main\n")
+    cluster.seed_release("platform", "vault-main", "history_upgraded.json")
+    # A release named like the component elsewhere must not be touched.
+    cluster.seed_release("apps", "vault", "history_upgraded.json")
+    rc, out, recap = cluster.play(
+        "rollback.yml", "-e", "component=vault", "-e", f"components_override_file={override}"
+    )
+    assert rc == 0, out
+    assert recap is not None
+    assert recap[1] > 0
+    assert cluster.revisions("platform", "vault-main")[-1]["description"] == "Rollback to 2"
+    assert len(cluster.revisions("apps", "vault")) == 3
+    assert "platform/vault-main before: revision 3" in out
+    (record,) = cluster.records()
+    assert (record["kind"], record["name"], record["action"]) == ("component", "vault", "rollback")
+    assert (record["releases"][0]["name"], record["releases"][0]["namespace"]) == (
+        "vault-main",
+        "platform",
+    )
+
+
+def test_component_rollback_to_named_revision_survives_pruning(cluster: Cluster) -> None:
+    """Running `-e revision=N` again is a no-change even after helm pruned N (ci keeps 2)."""
+    cluster.seed_release("apps", "shop", "history_upgraded.json")
+    rc, out, recap = cluster.play("rollback.yml", "-e", "helm_release=shop", "-e", "revision=1")
+    assert rc == 0, out
+    assert [rev["revision"] for rev in cluster.revisions("apps", "shop")] == [3, 4]
+    assert cluster.revisions("apps", "shop")[-1]["description"] == "Rollback to 1"
+
+    rc, out, recap = cluster.play("rollback.yml", "-e", "helm_release=shop", "-e", "revision=1")
+    assert rc == 0, out
+    assert recap is not None
+    assert recap[1] == 0, out
+    assert "revision 4 is deployed and already carries revision 1" in out
+    assert len(cluster.records()) == 1
 
 
 def test_apps_rollback_to_previous_bundle_then_no_change(cluster: Cluster) -> None:
@@ -177,7 +217,15 @@ def test_apps_rollback_to_previous_bundle_then_no_change(cluster: Cluster) -> No
             ("-e", "apps=previous", "-e", "revision=2"),
             'revision: "2" must be a Helm revision number',
         ),
-        (("-e", "component=nope"), "release 'nope' not found in any namespace"),
+        (
+            ("-e", "component=nope"),
+            'component: "nope" is not in the catalog of ci; known components: business-db, ',
+        ),
+        (("-e", "helm_release=nope"), "release 'nope' not found in any namespace"),
+        (
+            ("-e", "component=vault", "-e", "helm_release=vault"),
+            "Say what to roll back, exactly once",
+        ),
         (("-e", "apps=b9"), "apps: bundle 'b9' is not in the history"),
     ],
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,13 @@ def _extra_vars(tmp_path: Path) -> Path:
     )
     passfile = write(tmp_path / "vault-pass", VAULT_UNLOCK)
     subprocess.run(
-        ["ansible-vault", "encrypt", "--vault-password-file", str(passfile), str(source)],
+        [
+            str(Path(sys.executable).parent / "ansible-vault"),
+            "encrypt",
+            "--vault-password-file",
+            str(passfile),
+            str(source),
+        ],
         check=True,
         capture_output=True,
         env={**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")},
@@ -83,9 +90,23 @@ def test_seal_playbook(tmp_path: Path) -> None:
     _extra_vars(tmp_path)
     dest = tmp_path / "out" / "apps.shop-api.yml"
 
-    check = _seal(tmp_path, "--check")
+    # Check mode on a first run plans with a throwaway key (no key file yet) and
+    # predicts every addition; -vvv so the no-secret check below covers the most
+    # verbose output of the seal playbook too.
+    check = _seal(tmp_path, "--check", "-vvv")
     assert check.rc == 0, check.raw
     assert not dest.exists()
+    assert not (tmp_path / "state" / "sealing-fingerprint.key").exists()
+    assert check.changed == 3, check.raw[-3000:]
+    for predicted in (
+        "ca.crt: sealed (new)",
+        "db_password: sealed (new)",
+        "session: generated (new)",
+        "stripe_key: sealed (new)",
+        "user: sealed (new)",
+    ):
+        assert predicted in check.raw
+    assert "added: - ca.crt - db_password - stripe_key - user - session" in check.output
 
     first = _seal(tmp_path)
     assert first.rc == 0, first.raw

@@ -184,3 +184,57 @@ def test_phase0_applies_committed_sealed_secrets(tmp_path: Path) -> None:
     second = _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra)
     assert second.changed == 0
     assert PLAINTEXT not in first.raw + second.raw
+
+
+def _sealed(cluster: Cluster, name: str) -> dict[str, Any]:
+    (found,) = [s for s in cluster.items(*SEALED, "kube-system") if s["metadata"]["name"] == name]
+    return found
+
+
+SEALED = ("bitnami.com/v1alpha1", "sealedsecrets")
+
+
+@pytest.mark.slow
+def test_phase0_reapply_replaces_dropped_keys_and_old_scope(tmp_path: Path) -> None:
+    cluster = Cluster(cert_pem(rsa_key()).decode(), unseal=_unseal)
+    cert = load_cert(cert_pem(rsa_key()))
+    secrets_dir = tmp_path / "secrets" / "ci"
+    secrets_dir.mkdir(parents=True)
+    dest = secrets_dir / "kube-system.registry.yml"
+
+    def seal(scope: str, keys: tuple[str, ...]) -> None:
+        values = {k: f"{PLAINTEXT}-{k}".encode() for k in keys}
+        request = SealRequest(name="registry", namespace="kube-system", scope=scope, values=values)
+        write(dest, plan_sealed_secret(request, cert, b"f" * 32, None).text)
+
+    # A short wait: without the fix the controller never reports Synced.
+    extra = (
+        "-e",
+        json.dumps({"slipway_sealing_secrets_dir": str(secrets_dir)}),
+        "-e",
+        "slipway_sealing_apply_timeout=10",
+    )
+    seal("namespace-wide", ("token", "dropped"))
+    _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra)
+    first = _sealed(cluster, "registry")
+    assert "sealedsecrets.bitnami.com/namespace-wide" in first["metadata"]["annotations"]
+    assert sorted(first["spec"]["encryptedData"]) == ["dropped", "token"]
+
+    seal("strict", ("token",))
+    again = _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra)
+    assert again.changed == 1
+    sealed = _sealed(cluster, "registry")
+    assert "sealedsecrets.bitnami.com/namespace-wide" not in sealed["metadata"]["annotations"]
+    assert "sealedsecrets.bitnami.com/namespace-wide" not in (
+        sealed["spec"]["template"]["metadata"].get("annotations") or {}
+    )
+    assert list(sealed["spec"]["encryptedData"]) == ["token"]
+    assert sealed["status"]["conditions"] == [{"type": "Synced", "status": "True"}]
+    (managed,) = sealed["metadata"]["managedFields"]
+    assert (managed["manager"], managed["operation"]) == ("slipway", "Apply")
+    opened = {s["metadata"]["name"]: s for s in _secrets(cluster)}["registry"]["data"]
+    assert {k: base64.b64decode(v) for k, v in opened.items()} == {
+        "token": f"{PLAINTEXT}-token".encode()
+    }
+    assert _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra).changed == 0
+    assert PLAINTEXT not in again.raw

@@ -34,11 +34,22 @@ NPM_DIR = Path(__file__).resolve().parents[1] / "npm"
 VALUES = ["s3cret", "", "unicode: é✓", "x" * 5000]
 
 
+def _node() -> str:
+    """Return the node executable; fail (not skip) without it, since scripts/setup installs it."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not on PATH: run scripts/setup (it installs node and tests/npm)")
+    if not (NPM_DIR / "node_modules" / "@linode" / "kubeseal-encrypt").is_dir():
+        pytest.fail(
+            "tests/npm/node_modules/@linode/kubeseal-encrypt is missing: run scripts/setup "
+            "(or 'npm ci --prefix tests/npm')"
+        )
+    return node
+
+
 def _node_seal(pem: bytes, namespace: str, values: list[str]) -> list[str]:
     """Seal values with @linode/kubeseal-encrypt through tests/npm/seal_values.cjs."""
-    node = shutil.which("node")
-    if node is None or not (NPM_DIR / "node_modules" / "@linode" / "kubeseal-encrypt").is_dir():
-        pytest.skip("node or tests/npm/node_modules missing: run 'npm ci --prefix tests/npm'")
+    node = _node()
     payload = json.dumps({"pem": pem.decode(), "namespace": namespace, "values": values})
     done = subprocess.run(
         [node, str(NPM_DIR / "seal_values.cjs")],
@@ -85,3 +96,12 @@ def test_third_party_sealing_is_pinned_to_its_namespace() -> None:
     (sealed,) = _node_seal(public_pem(key), "apps", ["pinned"])
     with pytest.raises(ValueError, match="Decryption failed"):
         open_value(key, sealed, b"data")
+
+
+def test_missing_node_fails_instead_of_skipping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    # BaseException: a skip (the old behaviour) must fail this test, not skip it.
+    with pytest.raises(BaseException) as raised:
+        _node_seal(b"", "apps", [])
+    assert isinstance(raised.value, pytest.fail.Exception), type(raised.value)
+    assert "node is not on PATH: run scripts/setup" in str(raised.value)

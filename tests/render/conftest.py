@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
 import pytest
+import yaml
 
 ROOT = Path(__file__).parents[2]
-# k3s in every environment runs Kubernetes 1.34.
-KUBE_VERSION = "1.34"
+
+
+def _kube_minor() -> str:
+    """Return the Kubernetes minor version every inventory's k3s release runs."""
+    versions = {
+        yaml.safe_load(path.read_text())["slipway_k3s_version"]
+        for path in ROOT.glob("inventories/*/group_vars/all/k3s.yml")
+    }
+    minors = {".".join(version[1:].split(".")[:2]) for version in versions}
+    assert len(minors) == 1, f"the inventories run different Kubernetes versions: {versions}"
+    return minors.pop()
+
+
+# Manifests are validated against the schemas of the version k3s runs.
+KUBE_VERSION = _kube_minor()
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +56,35 @@ def _validate(manifest: dict[str, Any], version: str = KUBE_VERSION) -> None:
 def validate_manifest() -> Callable[..., None]:
     """Return a validator that fails the test on an invalid manifest, naming it and the field."""
     return _validate
+
+
+@pytest.fixture(scope="session")
+def stand_in_airgap(tmp_path_factory: pytest.TempPathFactory, helm_binary: Path) -> Path:
+    """Return an air-gap folder with tests/standins/charts/generic packaged as every catalog chart.
+
+    Each archive is built with the real `helm package` under the catalog entry's chart
+    name and version, and recorded in a real charts/SHA256SUMS, the way
+    playbooks/artifacts.yml leaves the folder on a connected machine.
+    """
+    root = tmp_path_factory.mktemp("airgap")
+    charts = root / "charts"
+    charts.mkdir()
+    defaults = yaml.safe_load((ROOT / "roles/components/defaults/main.yml").read_text())
+    sums = []
+    for entry in defaults["components_catalog"].values():
+        archive = charts / f"{entry['chart']}-{entry['version']}.tgz"
+        if archive.exists():
+            continue
+        source = root / "src" / archive.stem / entry["chart"]
+        shutil.copytree(ROOT / "tests" / "standins" / "charts" / "generic", source)
+        chart_yaml = yaml.safe_load((source / "Chart.yaml").read_text())
+        chart_yaml.update(name=entry["chart"], version=str(entry["version"]))
+        (source / "Chart.yaml").write_text(yaml.safe_dump(chart_yaml))
+        subprocess.run(
+            [str(helm_binary), "package", str(source), "--destination", str(charts)],
+            check=True,
+            capture_output=True,
+        )
+        sums.append(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n")
+    (charts / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda line: line.split()[1])))
+    return root

@@ -54,8 +54,8 @@ EXPECTED = {
 }
 DASHBOARD_HOST = {
     "dev": "dashboard.internal.localhost",
-    "test": "dashboard.internal.example.com",
-    "staging": "dashboard.internal.example.com",
+    "test": "dashboard.internal-test.example.com",
+    "staging": "dashboard.internal-staging.example.com",
     "prod": "dashboard.internal.example.com",
 }
 
@@ -72,31 +72,9 @@ def tool_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def airgap(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An air-gap folder holding the stand-in packaged as every catalog chart."""
-    root = tmp_path_factory.mktemp("airgap")
-    charts = root / "charts"
-    charts.mkdir()
-    defaults = yaml.safe_load((ROOT / "roles/components/defaults/main.yml").read_text())
-    sums = []
-    for entry in defaults["components_catalog"].values():
-        archive = charts / f"{entry['chart']}-{entry['version']}.tgz"
-        if archive.exists():
-            continue
-        source = root / "src" / f"{entry['chart']}-{entry['version']}" / entry["chart"]
-        shutil.copytree(STANDIN, source)
-        chart_yaml = yaml.safe_load((source / "Chart.yaml").read_text())
-        chart_yaml.update(name=entry["chart"], version=str(entry["version"]))
-        (source / "Chart.yaml").write_text(yaml.safe_dump(chart_yaml))
-        subprocess.run(
-            ["helm", "package", str(source), "--destination", str(charts)],
-            check=True,
-            capture_output=True,
-            env=tool_env(),
-        )
-        sums.append(f"{hashlib.sha256(archive.read_bytes()).hexdigest()}  {archive.name}\n")
-    (charts / "SHA256SUMS").write_text("".join(sorted(sums, key=lambda line: line.split()[1])))
-    return root
+def airgap(stand_in_airgap: Path) -> Path:
+    """The stand-in air-gap folder: tests/standins/charts/generic as every catalog chart."""
+    return stand_in_airgap
 
 
 def run_plan(

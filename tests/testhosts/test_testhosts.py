@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import ipaddress
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -63,3 +64,20 @@ def test_count_bounds(
 ) -> None:
     assert tool.main(argv) == 2
     assert "--count: give 1 to 40 hosts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "container",
+    [
+        {"State": "running", "Pid": 0},
+        {"State": "running"},
+        # A live process that is not a host's systemd: the PID was reused.
+        {"State": "running", "Pid": os.getpid()},
+        {"State": "running", "Pid": 2**22 + 1},
+    ],
+)
+def test_running_without_systemd_is_not_alive(
+    tool: ModuleType, container: dict[str, object]
+) -> None:
+    """podman's state can outlive the container's process (a restarted machine)."""
+    assert tool._alive(container) is False

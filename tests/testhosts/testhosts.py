@@ -265,6 +265,17 @@ def _identity() -> str:
     return hashlib.sha256(Path(f"{KEY}.pub").read_bytes()).hexdigest()[:12]
 
 
+def _alive(container: dict[str, object]) -> bool:
+    """Return whether a container podman calls running still has its systemd."""
+    pid = container.get("Pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "systemd"
+    except OSError:
+        return False
+
+
 def _start_host(lab: str, host: Host, image: str) -> bool:
     """Start one host; return True when something was created or started."""
     current = {_name(c): c for c in _containers(lab=lab)}
@@ -272,13 +283,19 @@ def _start_host(lab: str, host: Host, image: str) -> bool:
     if found is not None:
         labels = found.get("Labels") or {}
         same = isinstance(labels, dict) and labels.get("slipway.key") == _identity()
-        if same and found.get("Image") == image:
-            if found.get("State") == "running":
+        running = found.get("State") == "running"
+        if same and found.get("Image") == image and (not running or _alive(found)):
+            if running:
                 return False
             _run(["podman", "start", host.container])
             return True
-        # Made from another checkout's key or an older image: start afresh.
-        _say(f"recreating {host.container}: its key or image is not this checkout's")
+        if running and not _alive(found):
+            # podman's state outlived the process (the machine restarted
+            # under it): it would neither start nor answer.
+            _say(f"recreating {host.container}: podman says running, but its systemd is gone")
+        else:
+            # Made from another checkout's key or an older image: start afresh.
+            _say(f"recreating {host.container}: its key or image is not this checkout's")
         _run(["podman", "rm", "-f", "-t", "0", host.container])
     argv = [
         "podman",

@@ -1,9 +1,11 @@
-"""Stand-in for a Kubernetes API server: core/v1 ConfigMaps and Namespaces, in memory.
+"""Stand-in for a Kubernetes API server: core/v1 ConfigMaps, Namespaces and Secrets, in memory.
 
 Tests only. It answers what kubernetes.core's k8s_cluster_info, k8s_info and k8s
-ask for when Slipway records and reads its release history: /version, API
-discovery, and get/list (equality and existence label selectors)/create/merge-patch of
-ConfigMaps and Namespaces, with dry-run. Plain HTTP on 127.0.0.1, no auth.
+ask for when Slipway records and reads its release history and creates its
+namespaces, and what `kubectl get secret` asks when the components role looks for
+the Secrets a release needs: /version, API discovery, and get/list (equality and
+existence label selectors)/create/merge-patch, with dry-run. Plain HTTP on
+127.0.0.1, no auth.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ _RESOURCES = {
         "namespaced": True,
         "singularName": "configmap",
         "shortNames": ["cm"],
+    },
+    "secrets": {
+        "kind": "Secret",
+        "namespaced": True,
+        "singularName": "secret",
+        "shortNames": [],
     },
     "namespaces": {
         "kind": "Namespace",
@@ -65,6 +73,23 @@ class Store:
             for (res, ns, _), obj in self.objects.items()
             if res == "configmaps" and ns == namespace
         ]
+
+    def namespace(self, name: str) -> dict[str, Any] | None:
+        """Return one Namespace object, or None (for test assertions)."""
+        return self.objects.get(("namespaces", "", name))
+
+    def add_secret(self, namespace: str, name: str, data: dict[str, str]) -> None:
+        """Store a Secret as the sealed-secrets controller would make it (for test setup)."""
+        with self.lock:
+            self.objects[("secrets", namespace, name)] = self.stamp(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "type": "Opaque",
+                    "metadata": {"name": name, "namespace": namespace},
+                    "data": data,
+                }
+            )
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -3,10 +3,17 @@
 Tests only. Serves what Slipway's sealing playbooks ask of a cluster: /version and
 discovery (core/v1, apps/v1, bitnami.com/v1alpha1), Secrets, Deployments and
 SealedSecrets (get, list with equality and existence label selectors, create,
-merge patch), and the controller's public cert through the service proxy
-(GET .../services/http:<name>:<port>/proxy/v1/cert.pem). Given an ``unseal``
-callable (the test's own decryptor), a created SealedSecret becomes a Secret and
-gets the controller's ``Synced`` condition.
+merge patch, server-side apply), and the controller's public cert through the
+service proxy (GET .../services/http:<name>:<port>/proxy/v1/cert.pem). Given an
+``unseal`` callable (the test's own decryptor), a created SealedSecret becomes a
+Secret and gets the controller's ``Synced`` condition.
+
+Server-side apply follows the Kubernetes rules for the shapes Slipway sends
+(maps of strings, no lists): ``metadata.managedFields`` records which leaf
+fields each manager set; an apply removes the fields its manager set last time
+and no longer sends, unless another manager owns them too; a field another
+manager owns with a different value is a 409 conflict unless ``force=true``,
+which takes it over. Lists are atomic leaves.
 Honours dryRun (check mode). Plain HTTP on 127.0.0.1, no auth.
 """
 
@@ -19,6 +26,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import yaml
 
 _VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
 _GROUPS: dict[str, dict[str, dict[str, Any]]] = {
@@ -50,6 +59,150 @@ def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = value
     return merged
+
+
+# Fields the API server sets itself or that identify the object; never owned.
+_UNOWNED = {
+    ("apiVersion",),
+    ("kind",),
+    ("status",),
+    ("metadata", "name"),
+    ("metadata", "namespace"),
+    ("metadata", "managedFields"),
+    ("metadata", "resourceVersion"),
+    ("metadata", "uid"),
+    ("metadata", "creationTimestamp"),
+    ("metadata", "generation"),
+}
+
+FieldPath = tuple[str, ...]
+
+
+def _leaves(obj: dict[str, Any], prefix: FieldPath = ()) -> set[FieldPath]:
+    """Return the leaf field paths of an object (an empty map is a leaf itself)."""
+    paths: set[FieldPath] = set()
+    for key, value in obj.items():
+        path = (*prefix, key)
+        if path in _UNOWNED or (path[:1] == ("status",)):
+            continue
+        if isinstance(value, dict) and value:
+            paths |= _leaves(value, path)
+        else:
+            paths.add(path)
+    return paths
+
+
+def _to_fields_v1(paths: set[FieldPath]) -> dict[str, Any]:
+    """Return paths in the FieldsV1 shape ({"f:metadata": {"f:name": {}}})."""
+    tree: dict[str, Any] = {}
+    for path in sorted(paths):
+        node = tree
+        for key in path:
+            node = node.setdefault(f"f:{key}", {})
+    return tree
+
+
+def _from_fields_v1(tree: dict[str, Any], prefix: FieldPath = ()) -> set[FieldPath]:
+    """Return the leaf paths of a FieldsV1 tree."""
+    paths: set[FieldPath] = set()
+    for key, child in tree.items():
+        path = (*prefix, key.removeprefix("f:"))
+        paths |= _from_fields_v1(child, path) if child else {path}
+    return paths
+
+
+def _get(obj: dict[str, Any], path: FieldPath) -> Any:
+    """Return the value at path, or a sentinel when missing."""
+    node: Any = obj
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return _MISSING
+        node = node[key]
+    return node
+
+
+_MISSING = object()
+
+
+def _remove(obj: dict[str, Any], path: FieldPath) -> None:
+    """Remove the field at path, then any map it leaves empty (metadata and spec stay)."""
+    parents = [obj]
+    for key in path[:-1]:
+        child = parents[-1].get(key)
+        if not isinstance(child, dict):
+            return
+        parents.append(child)
+    parents[-1].pop(path[-1], None)
+    for depth in range(len(path) - 1, 1, -1):
+        if parents[depth]:
+            break
+        parents[depth - 1].pop(path[depth - 1], None)
+
+
+def _owners(obj: dict[str, Any]) -> dict[tuple[str, str], set[FieldPath]]:
+    """Return the fields owned by each (manager, operation) of an object."""
+    return {
+        (entry["manager"], entry["operation"]): _from_fields_v1(entry.get("fieldsV1") or {})
+        for entry in obj["metadata"].get("managedFields") or []
+    }
+
+
+def _set_owners(obj: dict[str, Any], owners: dict[tuple[str, str], set[FieldPath]]) -> None:
+    """Write the ownership back as metadata.managedFields (managers owning nothing drop out)."""
+    obj["metadata"]["managedFields"] = [
+        {
+            "manager": manager,
+            "operation": operation,
+            "apiVersion": obj.get("apiVersion", ""),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": _to_fields_v1(paths),
+        }
+        for (manager, operation), paths in sorted(owners.items())
+        if paths
+    ]
+
+
+def _record_update(obj: dict[str, Any], manager: str, patch: dict[str, Any]) -> None:
+    """Give manager the fields a create or merge patch set; an update always takes them over."""
+    owners = _owners(obj)
+    touched = _leaves(patch)
+    for paths in owners.values():
+        paths -= {p for p in paths if any(p[: len(t)] == t for t in touched)}
+    owners[(manager, "Update")] = owners.get((manager, "Update"), set()) | {
+        p for p in touched if _get(obj, p) is not _MISSING
+    }
+    _set_owners(obj, owners)
+
+
+class ApplyConflict(Exception):
+    """A server-side apply would change fields another manager owns (409)."""
+
+
+def server_side_apply(
+    current: dict[str, Any] | None, config: dict[str, Any], manager: str, force: bool
+) -> dict[str, Any]:
+    """Return the object after manager applies config, as the API server computes it."""
+    wanted = _leaves(config)
+    base = json.loads(json.dumps(current)) if current else {"metadata": {}}
+    owners = _owners(base)
+    mine = owners.pop((manager, "Apply"), set())
+    conflicts = sorted(
+        ".".join(path)
+        for (other, _op), paths in owners.items()
+        for path in paths & wanted
+        if _get(base, path) != _get(config, path)
+    )
+    if conflicts and not force:
+        raise ApplyConflict(f"Apply failed with conflicts: {', '.join(conflicts)}")
+    for paths in owners.values():
+        paths -= {p for p in wanted if _get(base, p) != _get(config, p)}
+    others = set().union(*owners.values()) if owners else set()
+    for path in sorted(mine - wanted - others, key=len, reverse=True):
+        _remove(base, path)
+    applied = _merge(base, config)
+    owners[(manager, "Apply")] = wanted
+    _set_owners(applied, owners)
+    return applied
 
 
 def _selected(obj: dict[str, Any], selector: str) -> bool:
@@ -249,6 +402,7 @@ class Handler(BaseHTTPRequestHandler):
         group_version, resource, namespace, _ = route
         obj = self._body()
         obj.setdefault("metadata", {})["namespace"] = namespace
+        _record_update(obj, self._manager(), obj)
         with self.cluster.lock:
             if (
                 group_version,
@@ -263,25 +417,68 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self._send(201, self.cluster.add(group_version, resource, obj))
 
+    def _manager(self) -> str:
+        """Return the field manager: the fieldManager parameter, else the client's user agent."""
+        query = parse_qs(urlparse(self.path).query)
+        agent = self.headers.get("User-Agent", "unknown").split("/")[0]
+        return query.get("fieldManager", [agent])[0]
+
     def do_PATCH(self) -> None:
-        """Merge-patch an object (strategic merge behaves the same for these fields)."""
+        """Merge-patch an object (strategic merge behaves the same here), or server-side apply."""
         route = self._route()
         if route is None or not route[3]:
             self._status(404, "NotFound", "not served")
+            return
+        if self.headers.get("Content-Type", "").startswith("application/apply-patch"):
+            self._apply(route)
             return
         with self.cluster.lock:
             current = self.cluster.objects.get(route)
             if current is None:
                 self._status(404, "NotFound", f'{route[1]} "{route[3]}" not found')
                 return
-            patched = _merge(current, self._body())
-            if patched != current and not self._dry_run():
-                self.cluster.version += 1
-                patched["metadata"]["resourceVersion"] = str(self.cluster.version)
-                self.cluster.objects[route] = patched
-                if route[1] == "sealedsecrets":
-                    self.cluster.reconcile(patched)
-            self._send(200, patched)
+            patch = self._body()
+            patched = _merge(current, patch)
+            if patched != current:
+                _record_update(patched, self._manager(), patch)
+            self._store(route, current, patched)
+
+    def _apply(self, route: tuple[str, str, str, str]) -> None:
+        """Server-side apply: create or update as the field manager, see server_side_apply."""
+        query = parse_qs(urlparse(self.path).query)
+        if "fieldManager" not in query:
+            self._status(400, "BadRequest", "fieldManager is required for apply requests")
+            return
+        length = int(self.headers.get("Content-Length", "0"))
+        config = yaml.safe_load(self.rfile.read(length) or b"{}")
+        force = query.get("force", ["false"])[0].lower() == "true"
+        with self.cluster.lock:
+            current = self.cluster.objects.get(route)
+            try:
+                applied = server_side_apply(current, config, query["fieldManager"][0], force)
+            except ApplyConflict as exc:
+                self._status(409, "Conflict", str(exc))
+                return
+            if current is None:
+                applied["metadata"]["namespace"] = route[2]
+                if self._dry_run():
+                    self._send(201, applied)
+                else:
+                    self._send(201, self.cluster.add(route[0], route[1], applied))
+                return
+            self._store(route, current, applied)
+
+    def _store(
+        self, route: tuple[str, str, str, str], current: dict[str, Any], updated: dict[str, Any]
+    ) -> None:
+        """Store an updated object unless nothing changed or it is a dry run; reply with it."""
+        if updated != current and not self._dry_run():
+            self.cluster.version += 1
+            updated["metadata"]["resourceVersion"] = str(self.cluster.version)
+            self.cluster.objects[route] = updated
+            if route[1] == "sealedsecrets":
+                self.cluster.reconcile(updated)
+        self._send(200, updated)
 
 
 def serve(cluster: Cluster) -> ThreadingHTTPServer:

@@ -8,15 +8,18 @@ import yaml
 
 from ansible_collections.slipway.platform.plugins.module_utils.catalog import parse_catalog
 from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
+    REDACTED,
     ComponentPlanError,
     build_plan,
     chart_source,
+    file_diffs,
     helm_template_argv,
     inline_secrets,
     merge_layers,
     order_components,
     plan_files,
     plan_table,
+    redact_secrets,
     release_record,
     sync_files,
 )
@@ -224,3 +227,93 @@ def test_sync_files_is_idempotent_and_prunes(tmp_path: Path) -> None:
     assert not (tmp_path / "values/y.yaml").exists()
     assert (tmp_path / "notes.txt").exists()
     assert (tmp_path / "plan.yml").read_text() == "b\n"
+
+
+CONFIGMAP = "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: '1'\n"
+SENSITIVE = (
+    "---\n# Source: c/templates/secret.yaml\napiVersion: v1\nkind: Secret\n"
+    "metadata:\n  name: s\ndata:\n  password: c2VjcmV0\nstringData:\n  token: hunter2\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "kept", "gone"),
+    [
+        (CONFIGMAP, [CONFIGMAP], []),
+        ("", [""], []),
+        (
+            SENSITIVE,
+            ["# Source: c/templates/secret.yaml", "password:", "token:", REDACTED],
+            ["c2VjcmV0", "hunter2"],
+        ),
+        (
+            CONFIGMAP + SENSITIVE + CONFIGMAP,
+            [CONFIGMAP, "name: s", REDACTED],
+            ["c2VjcmV0", "hunter2"],
+        ),
+        ("---\napiVersion: v1\nkind: Secret\nmetadata: {name: e}\n", ["name: e"], []),
+    ],
+)
+def test_redact_secrets(manifest: str, kept: list[str], gone: list[str]) -> None:
+    redacted = redact_secrets(manifest)
+    for text in kept:
+        assert text in redacted
+    for text in gone:
+        assert text not in redacted
+    secrets = [doc for doc in yaml.safe_load_all(redacted) if doc and doc["kind"] == "Secret"]
+    for secret in secrets:
+        for field in ("data", "stringData"):
+            assert set(secret.get(field, {}).values()) <= {REDACTED}
+    assert redact_secrets(redacted) == redacted
+
+
+def test_redact_secrets_refuses_what_is_not_yaml() -> None:
+    with pytest.raises(ComponentPlanError, match=r"^manifest document 1 is not YAML"):
+        redact_secrets("---\nkind: [unclosed\n")
+
+
+def _diff_file(root: Path, diff: dict[str, str]) -> str:
+    """Return the plan file a diff is about, relative to root."""
+    header = diff["before_header"] if diff["after_header"] == "(removed)" else diff["after_header"]
+    return Path(header).relative_to(root).as_posix()
+
+
+def test_file_diffs_one_per_changed_file(tmp_path: Path) -> None:
+    old = {
+        "plan.yml": "a\n",
+        "namespaces.yaml": "ns\n",
+        "values/x.yaml": "x: 1\n",
+        "values/gone.yaml": "g\n",
+        "manifests/x.yaml": SENSITIVE,
+    }
+    sync_files(str(tmp_path), old, check_mode=False)
+    new = {
+        "plan.yml": "b\n",
+        "namespaces.yaml": "ns\n",
+        "values/x.yaml": "x: 2\n",
+        "values/new.yaml": "n\n",
+        "manifests/x.yaml": redact_secrets(SENSITIVE),
+    }
+    diffs = file_diffs(str(tmp_path), new)
+    by_file = {_diff_file(tmp_path, diff): diff for diff in diffs}
+    # The summary first; the unchanged namespaces.yaml has no diff.
+    assert list(by_file) == [
+        "plan.yml",
+        "manifests/x.yaml",
+        "values/gone.yaml",
+        "values/new.yaml",
+        "values/x.yaml",
+    ]
+    assert (by_file["plan.yml"]["before"], by_file["plan.yml"]["after"]) == ("a\n", "b\n")
+    assert by_file["values/x.yaml"]["before"] == "x: 1\n"
+    assert by_file["values/x.yaml"]["after"] == "x: 2\n"
+    assert by_file["values/new.yaml"]["before_header"] == "(absent)"
+    assert by_file["values/gone.yaml"]["after_header"] == "(removed)"
+    assert by_file["values/gone.yaml"]["after"] == ""
+    # A manifest written by an older plan with Secret data in clear is shown redacted.
+    assert by_file["manifests/x.yaml"]["before"] == by_file["manifests/x.yaml"]["after"]
+    for diff in diffs:
+        assert "c2VjcmV0" not in diff["before"] + diff["after"]
+        assert "hunter2" not in diff["before"] + diff["after"]
+    # file_diffs only reads.
+    assert (tmp_path / "plan.yml").read_text() == "a\n"

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import importlib.util
+import json
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,20 +87,13 @@ def test_parse_history_rejects(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("status_rolled_back.json", ("shop", "apps", 5, "deployed", "slipway-app-1.4.1", "1.4.1")),
-        ("status_helm3.json", ("vault", "platform", 2, "deployed", "vault-0.29.0", "1.18.0")),
+        ("status_rolled_back.json", ("shop", "apps", 5, "deployed", "Rollback to 2")),
+        ("status_helm3.json", ("vault", "platform", 2, "deployed", "Upgrade complete")),
     ],
 )
 def test_parse_status(name: str, expected: tuple[object, ...]) -> None:
     status = parse_status(fixture(name))
-    got = (
-        status.name,
-        status.namespace,
-        status.revision,
-        status.status,
-        status.chart,
-        status.app_version,
-    )
+    got = (status.name, status.namespace, status.revision, status.status, status.description)
     assert got == expected
     assert "secret" not in repr(status)
 
@@ -136,7 +132,7 @@ def test_origin(name: str, number: int, expected: int) -> None:
         ("history_pending_upgrade.json", None, True, 2, "from revision 3 (pending-upgrade) to 2"),
         ("history_failed_rollback.json", 2, True, 2, "from revision 4 (failed) to 2"),
         ("history_rolled_back.json", None, False, 2, "already a rollback to 2"),
-        ("history_pruned.json", None, False, None, "already a rollback to 7"),
+        ("history_pruned.json", None, False, 7, "already a rollback to 7"),
         # A named revision.
         ("history_upgraded.json", 1, True, 1, "from revision 3 (deployed) to 1"),
         ("history_upgraded.json", 3, False, 3, "already carries revision 3"),
@@ -145,6 +141,10 @@ def test_origin(name: str, number: int, expected: int) -> None:
         ("history_rollback_chain.json", 1, False, 1, "already carries revision 1"),
         ("history_rollback_chain.json", 3, False, 3, "already carries revision 3"),
         ("history_failed_upgrade.json", 2, True, 2, "from revision 3 (failed) to 2"),
+        # The named revision is pruned, but the newest revision already carries it:
+        # running the same rollback again (with history_max 2, say) changes nothing.
+        ("history_pruned.json", 7, False, 7, "already carries revision 7"),
+        ("history_pruned.json", 9, True, 9, "from revision 10 (deployed) to 9"),
     ],
 )
 def test_plan_rollback(
@@ -152,7 +152,9 @@ def test_plan_rollback(
 ) -> None:
     plan = plan_rollback(parse_history(fixture(name)), revision)
     assert plan.changed is changed
-    assert (plan.target.number if plan.target else None) == target
+    assert plan.target_number == target
+    if plan.target is not None:
+        assert plan.target.number == target
     assert reason in plan.reason
 
 
@@ -277,6 +279,16 @@ def test_run_rollback_rolls_back_and_reads_status(
         2,
         5,
     )
+    # helm status prints no chart (captured from the real helm); it is the target's.
+    assert '"chart"' not in fixture("status_rolled_back.json")
+    assert (result.chart, result.app_version) == ("slipway-app-1.4.1", "1.4.1")
+    assert result.as_dict()["release_ref"] == {
+        "name": "shop",
+        "namespace": "apps",
+        "chart": "slipway-app",
+        "chart_version": "1.4.1",
+        "revision": 5,
+    }
     assert "standin" not in repr(result.as_dict())
 
 
@@ -326,6 +338,33 @@ def test_run_rollback_errors(
     helm_on_path(tmp_path, monkeypatch)
     with pytest.raises(HelmRollbackError, match=message):
         run_rollback(Replay(answers), params(), check_mode=False)
+
+
+def test_run_rollback_reads_more_than_helms_default_256_revisions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With history_max 0 a release keeps > 256 revisions; revision 5 must still be found."""
+    helm_on_path(tmp_path, monkeypatch)
+    entries = [
+        {
+            "revision": number,
+            "updated": "2026-11-20T10:00:00Z",
+            "status": "deployed" if number == 300 else "superseded",
+            "chart": "slipway-app-1.4.2",
+            "app_version": "1.4.2",
+            "description": "Upgrade complete",
+        }
+        for number in range(1, 301)
+    ]
+
+    def helm_history(args: list[str]) -> tuple[int, str, str]:
+        # helm prints only the newest --max revisions (pkg/cmd/history.go, getHistory).
+        newest = int(args[args.index("--max") + 1])
+        return 0, json.dumps(entries[-newest:] if newest > 0 else []), ""
+
+    result = run_rollback(helm_history, params(revision=5), check_mode=True)
+    assert (result.changed, result.target_revision) == (True, 5)
+    assert len(result.history) == 300
 
 
 def test_run_rollback_missing_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -387,3 +426,45 @@ def test_real_helm_accepts_every_argument_list(tmp_path: Path, which: str) -> No
     done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     assert "kubernetes cluster unreachable" in done.stderr.lower(), done.stderr
+
+
+def _capture_script() -> Any:
+    """Import tests/fixtures/helm/capture_helm_json.py."""
+    spec = importlib.util.spec_from_file_location(
+        "slipway_capture_helm_json", FIXTURES / "capture_helm_json.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not REAL_HELM.exists(), reason="make setup installs helm in .tools/bin")
+@pytest.mark.parametrize("name", ["history_rollback_chain.json", "list_shop_two_namespaces.json"])
+def test_fixture_is_what_the_real_helm_prints(tmp_path: Path, name: str) -> None:
+    """The captured fixtures still match the real helm's output for the same stored releases."""
+    capture = _capture_script()
+    entries = json.loads(fixture(name))
+    if name.startswith("history_"):
+        releases = [capture._release("shop", "apps", entry) for entry in entries]
+        args = ["history", "shop", "--namespace", "apps"]
+    else:
+        releases = [capture._release(e["name"], e["namespace"], e) for e in entries]
+        args = ["list", "--all-namespaces"]
+    got = capture._capture(releases, args, tmp_path)
+    if name.startswith("list_"):
+        # helm list orders releases of the same name in any order (it filters through a map).
+        def order(text: str) -> list[dict[str, Any]]:
+            return sorted(json.loads(text), key=lambda rel: (rel["name"], rel["namespace"]))
+
+        assert order(got) == order(fixture(name))
+    else:
+        assert got == fixture(name)
+
+
+@pytest.mark.skipif(not REAL_HELM.exists(), reason="make setup installs helm in .tools/bin")
+def test_status_fixture_is_what_the_real_helm_prints(tmp_path: Path) -> None:
+    capture = _capture_script()
+    args = ["status", "shop", "--namespace", "apps"]
+    assert capture._capture([capture.STATUS], args, tmp_path) == fixture("status_rolled_back.json")

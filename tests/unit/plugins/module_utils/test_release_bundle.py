@@ -424,12 +424,28 @@ def test_not_a_mapping(data: Any, location: str, pattern: str) -> None:
     ("policy", "location"),
     [
         (ReleasePolicy("prod", "qa", (REGISTRY,)), "policy.tag_policy"),
+        (ReleasePolicy("prod", "staging", (REGISTRY,)), "policy.tag_policy"),
+        (ReleasePolicy("prod", "dev", (REGISTRY,)), "policy.tag_policy"),
+        (ReleasePolicy("staging", "test", (REGISTRY,)), "policy.tag_policy"),
         (ReleasePolicy("prod", "prod", ()), "policy.allowed_registries"),
         (ReleasePolicy("prod", "prod", (REGISTRY,), ("Web",)), "policy.required_units"),
     ],
 )
 def test_bad_policy(policy: ReleasePolicy, location: str) -> None:
     assert [where for where, _message in violations(bundle(), policy)] == [location]
+
+
+def test_weak_tag_policy_names_the_floor() -> None:
+    [(_where, text)] = violations(bundle(), ReleasePolicy("prod", "dev", (REGISTRY,)))
+    assert "'dev' is weaker than environment 'prod' allows" in text
+    assert "set slipway_image_tag_policy to 'prod'" in text
+
+
+@pytest.mark.parametrize(
+    ("env", "tag_policy"), [("staging", "staging"), ("staging", "prod"), ("review", "dev")]
+)
+def test_tag_policy_at_or_above_the_floor(env: str, tag_policy: str) -> None:
+    validate_bundle(bundle(), ReleasePolicy(env, tag_policy, (REGISTRY,)))
 
 
 YAML_BAD = """\

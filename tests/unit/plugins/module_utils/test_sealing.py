@@ -150,6 +150,48 @@ def test_new_cert_reseals_values_and_keeps_generated() -> None:
     assert open_value(rsa_key(seed=0), sealed["token"], label) == old_token
 
 
+def _marks(text: str) -> dict[str, str]:
+    annotations = yaml.safe_load(text)["metadata"]["annotations"]
+    lines = annotations["sealing.slipway.io/fingerprints"].splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_generated_value_records_its_cert_and_warns_until_regenerated() -> None:
+    old_cert, new_cert = _cert(seed=0), _cert(seed=1)
+    request = _request(generate={"token": GeneratedValue()})
+    first = plan_sealed_secret(request, old_cert, FKEY, None)
+    assert _marks(first.text)["token"] == f"generated:{old_cert.fingerprint}"
+
+    rotated = plan_sealed_secret(request, new_cert, FKEY, first.text)
+    assert _marks(rotated.text)["token"] == f"generated:{old_cert.fingerprint}"
+    assert "token: sealed (generated, previous cert)" in rotated.after_summary
+    # The next run is unchanged but still says the value is under an old cert.
+    again = plan_sealed_secret(request, new_cert, FKEY, rotated.text)
+    assert not again.changed
+    assert again.warnings == rotated.warnings
+    assert "token" in again.warnings[0]
+
+    renewed = plan_sealed_secret(
+        _request(generate={"token": GeneratedValue()}, regenerate=frozenset({"token"})),
+        new_cert,
+        FKEY,
+        again.text,
+    )
+    assert _marks(renewed.text)["token"] == f"generated:{new_cert.fingerprint}"
+    assert plan_sealed_secret(request, new_cert, FKEY, renewed.text).warnings == ()
+
+
+def test_bare_generated_mark_is_read_as_the_file_cert() -> None:
+    old_cert, new_cert = _cert(seed=0), _cert(seed=1)
+    request = _request(generate={"token": GeneratedValue()})
+    first = plan_sealed_secret(request, old_cert, FKEY, None).text
+    legacy = first.replace(f"token=generated:{old_cert.fingerprint}", "token=generated")
+    assert plan_sealed_secret(request, old_cert, FKEY, legacy).warnings == ()
+    rotated = plan_sealed_secret(request, new_cert, FKEY, legacy)
+    assert _marks(rotated.text)["token"] == f"generated:{old_cert.fingerprint}"
+    assert rotated.warnings
+
+
 def test_other_fingerprint_key_reseals_everything() -> None:
     cert = _cert()
     first = plan_sealed_secret(_request(), cert, FKEY, None)
@@ -272,6 +314,22 @@ def test_bad_request(overrides: dict[str, object], message: str) -> None:
 def test_bad_key_or_existing_file(key: bytes, existing: str | None, message: str) -> None:
     with pytest.raises(SealingError, match=message):
         plan_sealed_secret(_request(), _cert(), key, existing)
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "message"),
+    [
+        ("namespace", "Platform", r"^dest: s/x\.yml: metadata\.namespace: 'Platform' is not a DNS"),
+        ("namespace", None, r"^dest: s/x\.yml: metadata\.namespace: None is not a DNS label"),
+        ("name", "Bad_Name", r"^dest: s/x\.yml: metadata\.name: 'Bad_Name' is not a valid"),
+        ("name", 42, r"^dest: s/x\.yml: metadata\.name: 42 is not a valid Secret name"),
+    ],
+)
+def test_bad_name_in_existing_file_names_the_file(field: str, bad: object, message: str) -> None:
+    manifest = yaml.safe_load(plan_sealed_secret(_request(), _cert(), FKEY, None).text)
+    manifest["metadata"][field] = bad
+    with pytest.raises(SealingError, match=message):
+        plan_sealed_secret(_request(), _cert(), FKEY, yaml.safe_dump(manifest), "dest: s/x.yml")
 
 
 @pytest.mark.parametrize(

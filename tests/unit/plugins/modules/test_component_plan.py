@@ -63,8 +63,50 @@ def test_check_mode_writes_nothing_and_shows_the_diff(
     assert result["changed"] is True
     assert "plan.yml" in result["written"]
     assert not (tmp_path / "plan").exists()
-    assert result["diff"]["before"] == ""
-    assert "name: app" in result["diff"]["after"]
+    headers = [diff["after_header"] for diff in result["diff"]]
+    assert headers == [
+        str(tmp_path / "plan" / name)
+        for name in ("plan.yml", "namespaces.yaml", "values/app.yaml", "values/op.yaml")
+    ]
+    assert {diff["before"] for diff in result["diff"]} == {""}
+    assert "name: app" in result["diff"][0]["after"]
+    assert result["diff"][2]["after"].endswith("replicas: 1\n")
+
+
+def test_diff_shows_each_changed_file_and_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set_module_args: SetArgs, exit_result: Runner
+) -> None:
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    (charts / "app-2.0.0.tgz").write_bytes(b"stand-in: run_command is replaced below")
+    # A chart that generates a password into a Secret at render time.
+    rendered = (
+        "---\n# Source: app/templates/secret.yaml\napiVersion: v1\nkind: Secret\n"
+        "metadata:\n  name: app\ndata:\n  password: {}\n---\nkind: ConfigMap\n"
+    )
+    passwords = iter(["Zmlyc3Q=", "c2Vjb25k"])
+    monkeypatch.setattr(
+        basic.AnsibleModule,
+        "run_command",
+        lambda self, argv, **kwargs: (0, rendered.format(next(passwords)), ""),
+    )
+    dest = tmp_path / "plan"
+    set_module_args(args(dest, chart_dir=str(charts)))
+    exit_result(component_plan.main)
+    manifest = (dest / "manifests" / "app.yaml").read_text()
+    assert "Zmlyc3Q=" not in manifest
+    assert "password: <redacted by slipway>" in manifest
+
+    bigger = [CATALOG, {"app": {"values": {"replicas": 2}}}]
+    set_module_args(args(dest, layers=bigger, chart_dir=str(charts), _ansible_diff=True))
+    result = exit_result(component_plan.main)
+    # A new random password is not a change; the new replica count is.
+    assert result["written"] == ["values/app.yaml"]
+    [diff] = result["diff"]
+    assert diff["before_header"] == diff["after_header"] == str(dest / "values" / "app.yaml")
+    assert diff["before"].endswith("replicas: 1\n")
+    assert diff["after"].endswith("replicas: 2\n")
+    assert "c2Vjb25k" not in str(result)
 
 
 def test_environment_layer_disables_a_component(

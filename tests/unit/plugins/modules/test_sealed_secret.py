@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ansible_collections.slipway.platform.plugins.modules import sealed_secret
+from ansible_collections.slipway.platform.tests.unit.conftest import AnsibleExitJson
 from ansible_collections.slipway.platform.tests.unit.sealing_support import (
     cert_pem,
     open_manifest,
@@ -161,8 +164,18 @@ def test_binary_value_file_fails(fail: Fail, args: dict[str, Any], tmp_path: Pat
 def test_existing_foreign_file_is_not_clobbered(fail: Fail, args: dict[str, Any]) -> None:
     Path(args["dest"]).parent.mkdir(parents=True)
     write(Path(args["dest"]), "apiVersion: v1\nkind: ConfigMap\n")
-    assert fail(args).startswith("dest: not a SealedSecret")
+    assert fail(args).startswith(f"dest: {args['dest']}: not a SealedSecret")
     assert Path(args["dest"]).read_text() == "apiVersion: v1\nkind: ConfigMap\n"
+
+
+def test_bad_namespace_inside_dest_names_the_file(
+    run: Run, fail: Fail, args: dict[str, Any]
+) -> None:
+    run(args)
+    dest = Path(args["dest"])
+    write(dest, dest.read_text().replace("namespace: platform", "namespace: Platform_", 1))
+    msg = fail(args)
+    assert msg.startswith(f"dest: {dest}: metadata.namespace: 'Platform_' is not a DNS label")
 
 
 def test_unwritable_dest_fails_clearly(fail: Fail, args: dict[str, Any], tmp_path: Path) -> None:
@@ -202,3 +215,31 @@ def test_bad_cert_or_scope_fails_clearly(
 def test_expired_cert_allowed_when_asked(run: Run, args: dict[str, Any], tmp_path: Path) -> None:
     cert = str(write(tmp_path / "old.pem", _expired_cert()))
     assert run({**args, "cert": cert, "allow_expired_cert": True})["changed"]
+
+
+def test_empty_values_do_not_mask_the_result(
+    set_module_args: SetArgs,
+    monkeypatch: pytest.MonkeyPatch,
+    args: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def _exit(self: basic.AnsibleModule, **kwargs: Any) -> None:
+        seen["no_log"] = set(self.no_log_values)
+        seen["shown"] = remove_values(kwargs, self.no_log_values)
+        raise AnsibleExitJson(kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit)
+    empty = write(tmp_path / "empty", "")
+    set_module_args(
+        {**args, "values": {"blank": "", "one": "Q"}, "value_files": {"nothing": str(empty)}}
+    )
+    with pytest.raises(AnsibleExitJson):
+        sealed_secret.main()
+    assert "" not in seen["no_log"]
+    assert "Q" in seen["no_log"]
+    assert seen["shown"]["dest"] == args["dest"]
+    assert seen["shown"]["added"] == ["blank", "nothing", "one", "token"]
+    opened = open_manifest(rsa_key(), Path(args["dest"]).read_text())
+    assert (opened["blank"], opened["nothing"], opened["one"]) == (b"", b"", b"Q")
