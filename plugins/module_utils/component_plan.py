@@ -2,7 +2,8 @@
 
 From the merged catalog: the enabled releases in a safe order (phase first, then
 dependencies: components, CRDs from operators), what each needs to exist first
-(namespaces, Secrets made by SealedSecrets, CRDs), and the files written to
+(namespaces, Secrets made by SealedSecrets, CRDs), which of those Secrets have no
+committed SealedSecret yet (component_secrets), and the files written to
 ``build/<env>/components/``: a summary, one values file per release, the labelled
 namespaces and, where a chart archive is at hand, the manifests ``helm template``
 renders (with the data of any Secret a chart generates redacted, so no file of the
@@ -32,6 +33,11 @@ from ansible_collections.slipway.platform.plugins.module_utils.catalog import (
     CatalogError,
     Component,
     parse_catalog,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.component_secrets import (
+    SecretNeed,
+    SecretsCheck,
+    check_record,
 )
 from ansible_collections.slipway.platform.plugins.module_utils.deep_merge import (
     MergeError,
@@ -269,6 +275,15 @@ def build_plan(layers: list[Any], env: str, namespaces: dict[str, Any] | None = 
     return Plan(env, tuple(releases), disabled, _namespaces(releases, namespaces or {}))
 
 
+def secret_needs(plan: Plan) -> list[SecretNeed]:
+    """Return the Secrets the enabled releases need, in deploy order."""
+    return [
+        SecretNeed(release.component.name, release.component.namespace, secret)
+        for release in plan.releases
+        for secret in release.component.secrets
+    ]
+
+
 def chart_source(component: Component, chart_dir: str) -> str:
     """Return the chart reference helm installs: local archive, URL, OCI or repo chart name."""
     if chart_dir:
@@ -343,9 +358,11 @@ def namespace_manifest(spec: NamespaceSpec, env: str) -> dict[str, Any]:
     }
 
 
-def summary(plan: Plan, chart_dir: str = "") -> dict[str, Any]:
+def summary(
+    plan: Plan, chart_dir: str = "", secrets_check: SecretsCheck | None = None
+) -> dict[str, Any]:
     """Return the plan summary written to plan.yml (values live in their own files)."""
-    return {
+    result: dict[str, Any] = {
         "env": plan.env,
         "namespaces": [
             {"name": spec.name, "pod_security": spec.pod_security} for spec in plan.namespaces
@@ -363,9 +380,14 @@ def summary(plan: Plan, chart_dir: str = "") -> dict[str, Any]:
             for component in plan.disabled
         ],
     }
+    if secrets_check is not None:
+        result["sealed_secrets"] = check_record(secrets_check)
+    return result
 
 
-def plan_table(plan: Plan, rendered: list[str]) -> list[str]:
+def plan_table(
+    plan: Plan, rendered: list[str], secrets_check: SecretsCheck | None = None
+) -> list[str]:
     """Return the plan as aligned text lines for the run's output."""
     lines = [f"{'#':>2} {'ph':<2} {'namespace':<13} {'release':<19} {'chart@version':<36} after"]
     for release in plan.releases:
@@ -377,6 +399,14 @@ def plan_table(plan: Plan, rendered: list[str]) -> list[str]:
         )
     lines.extend(f"disabled: {component.name}" for component in plan.disabled)
     lines.append(f"rendered with helm: {', '.join(rendered) or 'none (no local chart archives)'}")
+    if secrets_check is not None:
+        needed = len(secret_needs(plan))
+        missing = [item.need.secret for item in secrets_check.missing]
+        lines.append(
+            f"SealedSecrets: {needed - len(missing)} of {needed} needed Secrets committed "
+            f"in {secrets_check.directory}"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+        )
     return lines
 
 
@@ -392,13 +422,15 @@ def dump_yaml(data: Any) -> str:
     )
 
 
-def plan_files(plan: Plan, chart_dir: str = "") -> dict[str, str]:
+def plan_files(
+    plan: Plan, chart_dir: str = "", secrets_check: SecretsCheck | None = None
+) -> dict[str, str]:
     """Return the plan's files, relative path to content (manifests come from helm)."""
     header = (
         f"# Slipway component plan for {plan.env}. Generated: edit the catalog, not this file.\n"
     )
     files = {
-        _SUMMARY_FILE: header + dump_yaml(summary(plan, chart_dir)),
+        _SUMMARY_FILE: header + dump_yaml(summary(plan, chart_dir, secrets_check)),
         _NAMESPACES_FILE: header
         + "".join(
             "---\n" + dump_yaml(namespace_manifest(spec, plan.env)) for spec in plan.namespaces

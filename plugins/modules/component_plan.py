@@ -19,6 +19,11 @@ description:
     files of releases no longer planned are removed.
   - Values that look like credentials in plain text (a C(password), C(token), C(cookieSecret) ...
     key with a literal value) are refused; reference an existing Secret by name instead.
+  - With O(sealed_secrets_dir), every Secret an enabled component needs (catalog C(secrets)) is
+    looked up among the SealedSecrets committed there (C(*.yml) and C(*.yaml), as phase 0 applies
+    them). Each one missing is a warning naming the component, the Secret and the fix, and is listed
+    in C(plan.yml); with O(require_sealed_secrets) the module fails instead, after writing the plan.
+    A file there that is not YAML or not a SealedSecret fails the module, naming the file.
 version_added: 0.1.0
 author: Slipway maintainers (@slipway)
 options:
@@ -59,6 +64,25 @@ options:
     description: Kubernetes version C(helm template) renders for.
     type: str
     default: 1.34.0
+  sealed_secrets_dir:
+    description:
+      - The environment's committed SealedSecrets (C(secrets/<env>),
+        C(slipway_sealing_secrets_dir)). A directory that does not exist holds none.
+        Empty skips the cross-check.
+    type: path
+    default: ""
+  sealing_declarations:
+    description:
+      - The environment's sealing declarations (C(slipway_sealing_secrets)). Only C(name),
+        C(namespace) and C(state) are read, to tell "declare it" from "seal it" in the fix.
+    type: list
+    elements: raw
+    default: []
+  require_sealed_secrets:
+    description:
+      - Fail when a needed Secret has no committed SealedSecret, instead of warning.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description:
@@ -88,6 +112,8 @@ EXAMPLES = r"""
     namespaces: {platform: {pod_security: baseline}}
     dest: build/staging/components
     chart_dir: /srv/airgap/charts
+    sealed_secrets_dir: secrets/staging
+    sealing_declarations: "{{ slipway_sealing_secrets }}"
   register: plan
 """
 
@@ -132,6 +158,27 @@ table:
   returned: always
   type: list
   elements: str
+sealed_secrets:
+  description: The cross-check of needed Secrets against the committed SealedSecrets.
+  returned: when O(sealed_secrets_dir) is set
+  type: dict
+  contains:
+    dir:
+      description: The directory read.
+      type: str
+      returned: always
+    committed:
+      description: Secrets (C(<namespace>/<name>)) the committed SealedSecrets become.
+      type: list
+      elements: str
+      returned: always
+    missing:
+      description:
+        - One item per needed Secret without a SealedSecret, in deploy order, with C(component),
+          C(secret) (C(<namespace>/<name>)), C(declared) (in O(sealing_declarations)) and C(fix).
+      type: list
+      elements: dict
+      returned: always
 """
 
 from pathlib import Path
@@ -151,8 +198,17 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_plan im
     plan_table,
     redact_secrets,
     release_record,
+    secret_needs,
     sync_files,
     write_values_file,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.component_secrets import (
+    SealedSecretsError,
+    SecretsCheck,
+    check_record,
+    check_sealed_secrets,
+    declared_secrets,
+    missing_message,
 )
 
 
@@ -190,12 +246,26 @@ def _render(
     return rendered, missing
 
 
+def _check_secrets(module: AnsibleModule, plan: Plan) -> SecretsCheck | None:
+    """Cross-check the needed Secrets with the committed SealedSecrets, when asked to."""
+    params = module.params
+    if not params["sealed_secrets_dir"]:
+        return None
+    return check_sealed_secrets(
+        secret_needs(plan),
+        params["sealed_secrets_dir"],
+        plan.env,
+        declared_secrets(params["sealing_declarations"]),
+    )
+
+
 def run_module(module: AnsibleModule) -> dict[str, Any]:
     """Plan, render and write; return the module result."""
     params = module.params
     dest = Path(params["dest"])
     plan = build_plan(params["layers"], params["env"], params["namespaces"])
-    files = plan_files(plan, params["chart_dir"])
+    secrets_check = _check_secrets(module, plan)
+    files = plan_files(plan, params["chart_dir"], secrets_check)
     rendered, missing = _render(module, plan, files)
     # Read what is on disk before it is replaced.
     diffs = file_diffs(str(dest), files) if module._diff else []
@@ -209,11 +279,28 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         "removed": removed,
         "rendered": rendered,
         "not_rendered": missing,
-        "table": plan_table(plan, rendered),
+        "table": plan_table(plan, rendered, secrets_check),
     }
+    if secrets_check is not None:
+        result["sealed_secrets"] = check_record(secrets_check)
+        # After the write, so plan.yml lists what is missing even when the run stops here.
+        _report_missing(module, secrets_check)
     if module._diff:
         result["diff"] = diffs
     return result
+
+
+def _report_missing(module: AnsibleModule, check: SecretsCheck) -> None:
+    """Warn about each needed Secret without a SealedSecret; raise when they are required."""
+    messages = [missing_message(check, missing) for missing in check.missing]
+    if messages and module.params["require_sealed_secrets"]:
+        raise ComponentPlanError(
+            f"{len(messages)} Secret(s) needed by enabled components have no committed "
+            "SealedSecret and require_sealed_secrets is on (components_require_sealed_secrets): "
+            + " | ".join(messages)
+        )
+    for message in messages:
+        module.warn(message)
 
 
 def main() -> None:
@@ -228,6 +315,9 @@ def main() -> None:
             "render": {"type": "bool", "default": True},
             "helm_binary": {"type": "str", "default": "helm"},
             "kube_version": {"type": "str", "default": "1.34.0"},
+            "sealed_secrets_dir": {"type": "path", "default": ""},
+            "sealing_declarations": {"type": "list", "elements": "raw", "default": []},
+            "require_sealed_secrets": {"type": "bool", "default": False},
         },
         supports_check_mode=True,
     )
@@ -235,7 +325,7 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     try:
         module.exit_json(**run_module(module))
-    except ComponentPlanError as exc:
+    except (ComponentPlanError, SealedSecretsError) as exc:
         module.fail_json(msg=str(exc))
 
 

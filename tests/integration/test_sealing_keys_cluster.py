@@ -238,3 +238,83 @@ def test_phase0_reapply_replaces_dropped_keys_and_old_scope(tmp_path: Path) -> N
     }
     assert _playbook(tmp_path, cluster, "phase0/40_secrets.yml", *extra).changed == 0
     assert PLAINTEXT not in again.raw
+
+
+STEP25 = "phase0/25_sealing_keys_restore.yml"
+
+
+def test_phase0_restores_keys_between_k3s_and_the_controller() -> None:
+    steps = [
+        entry["ansible.builtin.import_playbook"]
+        for entry in yaml.safe_load((REPO / "playbooks" / "phase0_bootstrap.yml").read_text())
+    ]
+    assert steps.index("phase0/20_k3s.yml") + 1 == steps.index(STEP25)
+    assert steps.index(STEP25) + 1 == steps.index("phase0/30_sealed_secrets_controller.yml")
+
+
+def _key_names(cluster: Cluster) -> list[str]:
+    return sorted(s["metadata"]["name"] for s in _secrets(cluster))
+
+
+@pytest.mark.slow
+def test_phase0_restores_keys_into_a_fresh_cluster_only(tmp_path: Path) -> None:
+    old = _controller()
+    _playbook(tmp_path, old, "sealing_key_backup.yml")
+    (backup,) = (tmp_path / "state" / "backups" / "sealing-keys").glob("sealing-keys-ci-*.vault")
+    asked = ("-e", json.dumps({"slipway_sealing_key_restore_file": str(backup)}))
+    hidden = [
+        *backup.read_text().splitlines()[1:4],
+        *(s["data"]["tls.key"][-80:] for s in _secrets(old)),
+    ]
+
+    # A cluster rebuilt from nothing: k3s is up, the controller is not installed yet.
+    fresh = Cluster()
+    check = _playbook(tmp_path, fresh, STEP25, "--check", *asked)
+    assert check.changed > 0
+    assert _secrets(fresh) == []
+    restored = _playbook(tmp_path, fresh, STEP25, "-v", *asked)
+    assert f"2 sealing key(s) from {backup} are in kube-system" in restored.output
+    assert _key_names(fresh) == ["sealed-secrets-key0", "sealed-secrets-key1"]
+    assert [s["data"] for s in _secrets(fresh)] == [s["data"] for s in _secrets(old)]
+    # Step 30 installs the controller; nothing to restart, and no warning about it.
+    assert fresh.items("apps/v1", "deployments", "kube-system") == []
+    assert "WARNING" not in restored.raw
+
+    again = _playbook(tmp_path, fresh, STEP25, *asked)
+    assert again.changed == 0
+    assert (
+        "Sealing keys not restored: kube-system already holds 2 sealing key(s)"
+        " (sealed-secrets-key0, sealed-secrets-key1)" in again.output
+    )
+    for run in (check, restored, again):
+        for secret in hidden:
+            assert secret not in run.raw
+
+    # A controller that already made its own key is not handed the old ones.
+    own = Cluster()
+    own.add("v1", "secrets", yaml.safe_load(key_secret_yaml([rsa_key(seed=7)]))["items"][0])
+    _deployment(own)
+    untouched = _playbook(tmp_path, own, STEP25, *asked)
+    assert untouched.changed == 0
+    assert "already holds 1 sealing key(s)" in untouched.output
+    assert _key_names(own) == ["sealed-secrets-key0"]
+    (deployment,) = own.items("apps/v1", "deployments", "kube-system")
+    assert deployment["spec"]["template"]["metadata"]["annotations"] == {}
+
+
+@pytest.mark.slow
+def test_phase0_restore_step_without_a_backup_file_only_says_how(tmp_path: Path) -> None:
+    # No cluster is asked: the kubeconfig does not even exist.
+    settings = {
+        "slipway_state_dir": str(tmp_path / "state"),
+        "slipway_kubeconfig": str(tmp_path / "missing-kubeconfig"),
+        "ansible_python_interpreter": sys.executable,
+    }
+    run = run_playbook(STEP25, "-i", "inventories/ci", "-e", json.dumps(settings))
+    assert run.rc == 0, run.raw[-3000:]
+    assert run.changed == 0
+    assert (
+        "SKIPPED sealing key restore: a rebuilt cluster restores its keys here with"
+        " -e slipway_sealing_key_restore_file=<backup .vault file>" in run.output
+    )
+    assert "missing-kubeconfig" not in run.raw

@@ -24,3 +24,12 @@ def test_internal_domains_never_collide() -> None:
     """secrets.<internal domain> in staging must never be prod's Vault."""
     domains = [_main_vars(env)["slipway_internal_domain"] for env in ENVIRONMENTS]
     assert len(set(domains)) == len(domains), domains
+
+
+def test_production_like_environments_can_roll_k3s_back() -> None:
+    """k3s_rollback.yml restores an etcd snapshot: staging and prod must run etcd."""
+    for env in ("staging", "prod"):
+        k3s = yaml.safe_load(
+            (ROOT / "inventories" / env / "group_vars" / "all" / "k3s.yml").read_text()
+        )
+        assert k3s.get("slipway_k3s_embedded_etcd") is True, env

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from ansible.module_utils import basic
 
 from ansible_collections.slipway.platform.plugins.modules import component_plan
@@ -188,3 +189,118 @@ def test_helm_failure_names_the_component(
     result = fail_result(component_plan.main)
     assert result["msg"] == "components.op: helm template failed: Error: bad chart"
     assert not (tmp_path / "plan").exists()
+
+
+SEALED = """---
+apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: app-creds
+  namespace: {namespace}
+spec:
+  encryptedData:
+    password: AgB...
+  template:
+    metadata:
+      name: app-creds
+      namespace: {namespace}
+"""
+NEEDS_SECRET = [CATALOG, {"app": {"secrets": ["app-creds"]}}]
+
+
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Collect what the module warns, for this test only."""
+    found: list[str] = []
+    monkeypatch.setattr(
+        basic.AnsibleModule, "warn", lambda self, warning, **kwargs: found.append(warning)
+    )
+    return found
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({"data.app-creds.yml": SEALED.format(namespace="data")}, id="present"),
+        pytest.param({}, id="missing"),
+        pytest.param({"apps.app-creds.yml": SEALED.format(namespace="apps")}, id="wrong-namespace"),
+    ],
+)
+def test_missing_sealed_secret_warns_and_is_in_the_plan(
+    tmp_path: Path,
+    set_module_args: SetArgs,
+    exit_result: Runner,
+    warnings: list[str],
+    files: dict[str, str],
+) -> None:
+    secrets = tmp_path / "secrets" / "dev"
+    secrets.mkdir(parents=True)
+    for name, text in files.items():
+        (secrets / name).write_text(text)
+    set_module_args(args(tmp_path / "plan", layers=NEEDS_SECRET, sealed_secrets_dir=str(secrets)))
+    result = exit_result(component_plan.main)
+    plan = yaml.safe_load((tmp_path / "plan" / "plan.yml").read_text())
+    assert plan["sealed_secrets"] == result["sealed_secrets"]
+    if "data.app-creds.yml" in files:
+        assert warnings == []
+        assert result["sealed_secrets"]["missing"] == []
+        assert result["table"][-1] == f"SealedSecrets: 1 of 1 needed Secrets committed in {secrets}"
+        return
+    [warning] = warnings
+    assert warning.startswith(
+        f"app needs Secret data/app-creds, which has no SealedSecret in {secrets} (not declared): "
+    )
+    [item] = plan["sealed_secrets"]["missing"]
+    assert (item["component"], item["secret"], item["declared"]) == ("app", "data/app-creds", False)
+    assert "playbooks/seal.yml -i inventories/dev" in item["fix"]
+    assert result["table"][-1].endswith(
+        "0 of 1 needed Secrets committed in " + str(secrets) + "; missing: data/app-creds"
+    )
+
+
+def test_required_sealed_secret_fails_after_writing_the_plan(
+    tmp_path: Path, set_module_args: SetArgs, fail_result: Runner
+) -> None:
+    set_module_args(
+        args(
+            tmp_path / "plan",
+            layers=NEEDS_SECRET,
+            sealed_secrets_dir=str(tmp_path / "absent"),
+            sealing_declarations=[{"name": "app-creds", "namespace": "data", "from_source": ["x"]}],
+            require_sealed_secrets=True,
+        )
+    )
+    result = fail_result(component_plan.main)
+    assert result["msg"].startswith(
+        "1 Secret(s) needed by enabled components have no committed SealedSecret and "
+        "require_sealed_secrets is on (components_require_sealed_secrets): app needs Secret "
+        "data/app-creds, which has no SealedSecret in "
+    )
+    assert "(declared but not sealed): run ansible-playbook playbooks/seal.yml" in result["msg"]
+    plan = yaml.safe_load((tmp_path / "plan" / "plan.yml").read_text())
+    assert [item["secret"] for item in plan["sealed_secrets"]["missing"]] == ["data/app-creds"]
+
+
+def test_bad_sealed_secret_file_fails_naming_it(
+    tmp_path: Path, set_module_args: SetArgs, fail_result: Runner
+) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "data.app-creds.yml").write_text("apiVersion: v1\nkind: Secret\n")
+    set_module_args(args(tmp_path / "plan", layers=NEEDS_SECRET, sealed_secrets_dir=str(secrets)))
+    result = fail_result(component_plan.main)
+    assert result["msg"] == (
+        f"{secrets / 'data.app-creds.yml'}: not a bitnami.com/v1alpha1 SealedSecret "
+        "(found apiVersion 'v1', kind 'Secret')"
+    )
+    assert not (tmp_path / "plan").exists()
+
+
+def test_without_a_secrets_dir_nothing_is_checked(
+    tmp_path: Path, set_module_args: SetArgs, exit_result: Runner, warnings: list[str]
+) -> None:
+    set_module_args(args(tmp_path / "plan", layers=NEEDS_SECRET))
+    result = exit_result(component_plan.main)
+    assert "sealed_secrets" not in result
+    assert warnings == []
+    assert "sealed_secrets" not in yaml.safe_load((tmp_path / "plan" / "plan.yml").read_text())

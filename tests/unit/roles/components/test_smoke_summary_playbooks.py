@@ -26,6 +26,7 @@ def imports(name: str) -> list[dict[str, Any]]:
             {
                 "phase0/10_hosts.yml",
                 "phase0/20_k3s.yml",
+                "phase0/25_sealing_keys_restore.yml",
                 "phase0/40_secrets.yml",
                 "phase0/50_platform_services.yml",
             },
