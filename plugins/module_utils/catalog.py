@@ -1,4 +1,7 @@
-"""The component catalog: one entry per upstream chart, validated into frozen records.
+"""The component catalog: one entry per chart, validated into frozen records.
+
+A chart comes from a chart repository (``repo``), an archive URL (``url``) or a
+directory shipped inside the collection (``path``, relative to its root).
 
 A catalog is a mapping ``{component name: entry}`` (a mapping, so the three layers
 merge by name). Every error names the field as ``components.<name>.<field>``.
@@ -16,6 +19,8 @@ _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 _VERSION = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ARCHIVE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.tgz$")
+# A chart directory inside the collection: plain segments, none hidden, none empty.
+_CHART_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
 _ENTRY_KEYS = frozenset(
     {
         "phase",
@@ -25,6 +30,7 @@ _ENTRY_KEYS = frozenset(
         "version",
         "repo",
         "url",
+        "path",
         "sha256",
         "archive",
         "enabled",
@@ -90,6 +96,8 @@ class Component:
     archive: str
     enabled: bool
     values: dict[str, Any] = field(default_factory=dict)
+    # A chart directory relative to the collection root; then there is no archive.
+    path: str = ""
     depends_on: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     crds: tuple[str, ...] = ()
@@ -218,15 +226,37 @@ def _smoke(name: str, value: Any) -> Smoke:
     )
 
 
-def _source(name: str, entry: dict[str, Any]) -> tuple[str, str, str]:
-    """Return (repo, url, sha256): a chart repository or a direct archive URL, never both."""
+def _chart_path(name: str, entry: dict[str, Any]) -> str:
+    """Return the chart directory relative to the collection root, or '' when absent."""
+    path = _text(name, entry, "path", required=False)
+    if not path:
+        return ""
+    if path.startswith("/"):
+        raise CatalogError(
+            f"{_where(name, 'path')}: {path!r} must be relative to the collection root"
+        )
+    if ".." in path.split("/"):
+        raise CatalogError(
+            f"{_where(name, 'path')}: {path!r} must stay inside the collection (no '..')"
+        )
+    if not _CHART_PATH.match(path):
+        raise CatalogError(
+            f"{_where(name, 'path')}: {path!r} must be a relative folder path of letters, "
+            "digits, '.', '_' and '-' separated by '/'"
+        )
+    return path
+
+
+def _source(name: str, entry: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Return (repo, url, path, sha256): exactly one chart source, and the archive checksum."""
     repo = _text(name, entry, "repo", required=False)
     url = _text(name, entry, "url", required=False)
+    path = _chart_path(name, entry)
     sha256 = _text(name, entry, "sha256", required=False).lower()
-    if bool(repo) == bool(url):
+    if [bool(repo), bool(url), bool(path)].count(True) != 1:
         raise CatalogError(
-            f"{_where(name, 'repo')}: give exactly one of repo (a chart repository) "
-            "or url (an archive)"
+            f"{_where(name, 'repo')}: give exactly one of repo (a chart repository), "
+            "url (an archive) or path (a chart directory in the collection)"
         )
     if repo and not repo.startswith(("https://", "oci://")):
         raise CatalogError(f"{_where(name, 'repo')}: {repo!r} must start with https:// or oci://")
@@ -234,9 +264,25 @@ def _source(name: str, entry: dict[str, Any]) -> tuple[str, str, str]:
         raise CatalogError(
             f"{_where(name, 'url')}: {url!r} must be an https:// URL of a .tgz archive"
         )
+    for key in ("sha256", "archive"):
+        if path and entry.get(key):
+            raise CatalogError(
+                f"{_where(name, key)}: makes no sense with path (the chart is part of the "
+                "collection: no archive, never checksummed); remove it"
+            )
     if sha256 and not _SHA256.match(sha256):
         raise CatalogError(f"{_where(name, 'sha256')}: must be 64 hexadecimal characters")
-    return repo, url, sha256
+    return repo, url, path, sha256
+
+
+def _archive(name: str, entry: dict[str, Any], default: str) -> str:
+    """Return the file name of the chart archive in the air-gap chart folder."""
+    archive = _text(name, entry, "archive", required=False) or default
+    if not _ARCHIVE.match(archive):
+        raise CatalogError(
+            f"{_where(name, 'archive')}: {archive!r} must be a plain file name ending in .tgz"
+        )
+    return archive
 
 
 def parse_component(name: str, entry: Any) -> Component:
@@ -260,12 +306,7 @@ def parse_component(name: str, entry: Any) -> Component:
     version = _text(name, entry, "version", required=True)
     if not _VERSION.match(version):
         raise CatalogError(f"{_where(name, 'version')}: {version!r} is not a pinned SemVer version")
-    repo, url, sha256 = _source(name, entry)
-    archive = _text(name, entry, "archive", required=False) or f"{chart}-{version}.tgz"
-    if not _ARCHIVE.match(archive):
-        raise CatalogError(
-            f"{_where(name, 'archive')}: {archive!r} must be a plain file name ending in .tgz"
-        )
+    repo, url, path, sha256 = _source(name, entry)
     values = entry.get("values") or {}
     if not isinstance(values, dict):
         raise CatalogError(
@@ -281,9 +322,10 @@ def parse_component(name: str, entry: Any) -> Component:
         repo=repo,
         url=url,
         sha256=sha256,
-        archive=archive,
+        archive="" if path else _archive(name, entry, f"{chart}-{version}.tgz"),
         enabled=_flag(name, entry),
         values=values,
+        path=path,
         depends_on=_names(name, entry, "depends_on", _LABEL),
         secrets=_names(name, entry, "secrets", _DNS_SUBDOMAIN),
         crds=_names(name, entry, "crds", _DNS_SUBDOMAIN),

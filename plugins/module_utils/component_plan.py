@@ -5,9 +5,10 @@ dependencies: components, CRDs from operators), what each needs to exist first
 (namespaces, Secrets made by SealedSecrets, CRDs), which of those Secrets have no
 committed SealedSecret yet (component_secrets), and the files written to
 ``build/<env>/components/``: a summary, one values file per release, the labelled
-namespaces and, where a chart archive is at hand, the manifests ``helm template``
-renders (with the data of any Secret a chart generates redacted, so no file of the
-plan and no diff of it holds a credential).
+namespaces and, where the chart is at hand (an archive in the air-gap chart folder or
+a chart directory shipped in the collection), the manifests ``helm template`` renders
+(with the data of any Secret a chart generates redacted, so no file of the plan and
+no diff of it holds a credential).
 """
 
 from __future__ import annotations
@@ -284,8 +285,14 @@ def secret_needs(plan: Plan) -> list[SecretNeed]:
     ]
 
 
-def chart_source(component: Component, chart_dir: str) -> str:
-    """Return the chart reference helm installs: local archive, URL, OCI or repo chart name."""
+def chart_source(component: Component, chart_dir: str, *, collection_dir: str = "") -> str:
+    """Return the chart reference helm installs: directory, local archive, URL, OCI or name.
+
+    A path chart is part of the collection, so it is installed from its directory even
+    in air-gap mode (chart_dir set): it has no archive.
+    """
+    if component.path:
+        return str(Path(collection_dir) / component.path)
     if chart_dir:
         return str(Path(chart_dir) / component.archive)
     if component.url:
@@ -295,7 +302,55 @@ def chart_source(component: Component, chart_dir: str) -> str:
     return component.chart
 
 
-def release_record(release: PlannedRelease, chart_dir: str = "") -> dict[str, Any]:
+def local_chart(component: Component, chart_dir: str, *, collection_dir: str = "") -> str:
+    """Return the chart on this machine that helm template can render, or '' when none is."""
+    if component.path:
+        return chart_source(component, chart_dir, collection_dir=collection_dir)
+    archive = Path(chart_dir) / component.archive if chart_dir else None
+    return str(archive) if archive is not None and archive.is_file() else ""
+
+
+def check_chart_directory(component: Component, collection_dir: str) -> None:
+    """Check that a path chart's directory holds the chart name and version the catalog pins."""
+    where = f"components.{component.name}"
+    if not collection_dir:
+        raise ComponentPlanError(
+            f"{where}.path: {component.path} needs collection_dir (the collection root)"
+        )
+    directory = Path(collection_dir) / component.path
+    shown = f"{component.path}/Chart.yaml"
+    if not directory.is_dir():
+        raise ComponentPlanError(f"{where}.path: {directory} is not a directory")
+    try:
+        metadata = yaml.safe_load((directory / "Chart.yaml").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ComponentPlanError(f"{where}.path: {directory} has no Chart.yaml") from exc
+    except (OSError, UnicodeError, yaml.YAMLError) as exc:
+        raise ComponentPlanError(f"{where}.path: cannot read {shown} ({exc})") from exc
+    if not isinstance(metadata, dict):
+        raise ComponentPlanError(f"{where}.path: {shown} is not a mapping")
+    for key, field, pinned in (
+        ("name", "chart", component.chart),
+        ("version", "version", component.version),
+    ):
+        found = metadata.get(key)
+        if found is None or str(found) != pinned:
+            raise ComponentPlanError(
+                f"{where}.{field}: {pinned} differs from {shown} {key} "
+                f"{'(missing)' if found is None else found}"
+            )
+
+
+def check_chart_directories(plan: Plan, collection_dir: str) -> None:
+    """Check the directory of every enabled path chart against its catalog entry."""
+    for release in plan.releases:
+        if release.component.path:
+            check_chart_directory(release.component, collection_dir)
+
+
+def release_record(
+    release: PlannedRelease, chart_dir: str = "", *, collection_dir: str = ""
+) -> dict[str, Any]:
     """Return one release as plain data for the summary, the role and the diff."""
     component = release.component
     smoke = component.smoke
@@ -309,11 +364,13 @@ def release_record(release: PlannedRelease, chart_dir: str = "") -> dict[str, An
         "chart_version": component.version,
         "repo": component.repo,
         "url": component.url,
+        "path": component.path,
         "sha256": component.sha256,
         "archive": component.archive,
-        "chart_ref": chart_source(component, chart_dir),
+        "chart_ref": chart_source(component, chart_dir, collection_dir=collection_dir),
+        # Only a chart name from an https repository needs the repository URL next to it.
         "chart_repo_url": ""
-        if chart_dir or component.url or component.repo.startswith("oci://")
+        if chart_dir or component.path or component.url or component.repo.startswith("oci://")
         else component.repo,
         "after": list(release.after),
         "secrets": list(release.secrets),
@@ -359,7 +416,11 @@ def namespace_manifest(spec: NamespaceSpec, env: str) -> dict[str, Any]:
 
 
 def summary(
-    plan: Plan, chart_dir: str = "", secrets_check: SecretsCheck | None = None
+    plan: Plan,
+    chart_dir: str = "",
+    secrets_check: SecretsCheck | None = None,
+    *,
+    collection_dir: str = "",
 ) -> dict[str, Any]:
     """Return the plan summary written to plan.yml (values live in their own files)."""
     result: dict[str, Any] = {
@@ -370,7 +431,9 @@ def summary(
         "releases": [
             {
                 key: value
-                for key, value in release_record(release, chart_dir).items()
+                for key, value in release_record(
+                    release, chart_dir, collection_dir=collection_dir
+                ).items()
                 if key not in ("values", "smoke")
             }
             for release in plan.releases
@@ -398,7 +461,7 @@ def plan_table(
             f"{component.release:<19} {chart:<36} {','.join(release.after) or '-'}"
         )
     lines.extend(f"disabled: {component.name}" for component in plan.disabled)
-    lines.append(f"rendered with helm: {', '.join(rendered) or 'none (no local chart archives)'}")
+    lines.append(f"rendered with helm: {', '.join(rendered) or 'none (no local charts)'}")
     if secrets_check is not None:
         needed = len(secret_needs(plan))
         missing = [item.need.secret for item in secrets_check.missing]
@@ -423,14 +486,19 @@ def dump_yaml(data: Any) -> str:
 
 
 def plan_files(
-    plan: Plan, chart_dir: str = "", secrets_check: SecretsCheck | None = None
+    plan: Plan,
+    chart_dir: str = "",
+    secrets_check: SecretsCheck | None = None,
+    *,
+    collection_dir: str = "",
 ) -> dict[str, str]:
     """Return the plan's files, relative path to content (manifests come from helm)."""
     header = (
         f"# Slipway component plan for {plan.env}. Generated: edit the catalog, not this file.\n"
     )
     files = {
-        _SUMMARY_FILE: header + dump_yaml(summary(plan, chart_dir, secrets_check)),
+        _SUMMARY_FILE: header
+        + dump_yaml(summary(plan, chart_dir, secrets_check, collection_dir=collection_dir)),
         _NAMESPACES_FILE: header
         + "".join(
             "---\n" + dump_yaml(namespace_manifest(spec, plan.env)) for spec in plan.namespaces
@@ -444,14 +512,14 @@ def plan_files(
 
 
 def helm_template_argv(
-    helm: str, release: PlannedRelease, archive: str, values_file: str, kube_version: str
+    helm: str, release: PlannedRelease, chart: str, values_file: str, kube_version: str
 ) -> list[str]:
     """Return the ``helm template`` argument list that renders one release offline."""
     return [
         helm,
         "template",
         release.component.release,
-        archive,
+        chart,
         "--namespace",
         release.component.namespace,
         "--values",

@@ -12,9 +12,13 @@ description:
     validates every entry, orders the enabled releases (phase, then dependencies on other
     components and on CRDs from operators) and writes the plan to O(dest).
   - Files written are C(plan.yml) (the ordered summary), C(namespaces.yaml) (the labelled
-    namespaces), C(values/<release>.yaml) and, for each release whose chart archive is in
-    O(chart_dir), C(manifests/<release>.yaml) rendered with C(helm template). The data of
-    any Secret a chart generates is redacted in the manifests (keys kept, values replaced).
+    namespaces), C(values/<release>.yaml) and, for each release whose chart is at hand (its
+    archive in O(chart_dir), or a chart directory in the collection given by catalog C(path)),
+    C(manifests/<release>.yaml) rendered with C(helm template). The data of any Secret a
+    chart generates is redacted in the manifests (keys kept, values replaced).
+  - A catalog C(path) names a chart directory relative to O(collection_dir). It is installed
+    from that directory, in air-gap mode too (it has no archive). The directory must hold a
+    C(Chart.yaml) whose C(name) and C(version) are the entry's C(chart) and C(version).
   - Runs without a cluster. Unchanged input leaves every file untouched and reports no change;
     files of releases no longer planned are removed.
   - Values that look like credentials in plain text (a C(password), C(token), C(cookieSecret) ...
@@ -49,11 +53,19 @@ options:
   chart_dir:
     description:
       - Directory of chart archives (the air-gap C(charts/) folder). Empty means charts come
-        from their repositories and nothing is rendered.
+        from their repositories and only C(path) charts (in the collection) are rendered.
+    type: path
+    default: ""
+  collection_dir:
+    description:
+      - The collection root, against which the C(path) of a catalog entry is resolved.
+        Needed only when an enabled component names a chart directory with C(path).
     type: path
     default: ""
   render:
-    description: Render manifests with C(helm template) where the archive is in O(chart_dir).
+    description:
+      - Render manifests with C(helm template) where the chart is at hand, its archive in
+        O(chart_dir) or its directory in O(collection_dir).
     type: bool
     default: true
   helm_binary:
@@ -112,6 +124,7 @@ EXAMPLES = r"""
     namespaces: {platform: {pod_security: baseline}}
     dest: build/staging/components
     chart_dir: /srv/airgap/charts
+    collection_dir: "{{ role_path }}/../.."
     sealed_secrets_dir: secrets/staging
     sealing_declarations: "{{ slipway_sealing_secrets }}"
   register: plan
@@ -149,7 +162,9 @@ rendered:
   type: list
   elements: str
 not_rendered:
-  description: Releases without a local chart archive, so without rendered manifests.
+  description:
+    - Releases without a chart at hand (no archive in O(chart_dir), not a C(path) chart),
+      so without rendered manifests, and every release when O(render) is false.
   returned: always
   type: list
   elements: str
@@ -191,8 +206,10 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_plan im
     ComponentPlanError,
     Plan,
     build_plan,
+    check_chart_directories,
     file_diffs,
     helm_template_argv,
+    local_chart,
     namespace_manifest,
     plan_files,
     plan_table,
@@ -222,15 +239,15 @@ def _render(
     # Values files for helm go to the module's private temporary folder, removed on exit.
     scratch = module.tmpdir
     for release in plan.releases:
-        archive = (
-            Path(params["chart_dir"]) / release.component.archive if params["chart_dir"] else None
+        chart = local_chart(
+            release.component, params["chart_dir"], collection_dir=params["collection_dir"]
         )
-        if not params["render"] or archive is None or not archive.is_file():
+        if not params["render"] or not chart:
             missing.append(release.component.release)
             continue
         values_file = write_values_file(scratch, release)
         argv = helm_template_argv(
-            params["helm_binary"], release, str(archive), values_file, params["kube_version"]
+            params["helm_binary"], release, chart, values_file, params["kube_version"]
         )
         rc, out, err = module.run_command(argv)
         if rc != 0:
@@ -264,15 +281,21 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
     params = module.params
     dest = Path(params["dest"])
     plan = build_plan(params["layers"], params["env"], params["namespaces"])
+    check_chart_directories(plan, params["collection_dir"])
     secrets_check = _check_secrets(module, plan)
-    files = plan_files(plan, params["chart_dir"], secrets_check)
+    files = plan_files(
+        plan, params["chart_dir"], secrets_check, collection_dir=params["collection_dir"]
+    )
     rendered, missing = _render(module, plan, files)
     # Read what is on disk before it is replaced.
     diffs = file_diffs(str(dest), files) if module._diff else []
     written, removed = sync_files(str(dest), files, check_mode=module.check_mode)
     result: dict[str, Any] = {
         "changed": bool(written or removed),
-        "releases": [release_record(release, params["chart_dir"]) for release in plan.releases],
+        "releases": [
+            release_record(release, params["chart_dir"], collection_dir=params["collection_dir"])
+            for release in plan.releases
+        ],
         "disabled": [component.name for component in plan.disabled],
         "namespaces": [namespace_manifest(spec, plan.env) for spec in plan.namespaces],
         "written": written,
@@ -312,6 +335,7 @@ def main() -> None:
             "namespaces": {"type": "dict", "default": {}},
             "dest": {"type": "path", "required": True},
             "chart_dir": {"type": "path", "default": ""},
+            "collection_dir": {"type": "path", "default": ""},
             "render": {"type": "bool", "default": True},
             "helm_binary": {"type": "str", "default": "helm"},
             "kube_version": {"type": "str", "default": "1.34.0"},

@@ -192,3 +192,37 @@ def test_a_failed_deploy_prints_the_summary_and_names_the_component(
     assert "valkey FAIL deploy: stderr: Error: INSTALL FAILED: release valkey failed" in table
     assert "valkey was not deployed: Failure when executing Helm command" in run.output
     assert not (cluster.helm_state / "data" / "valkey.json").exists()
+
+
+# valkey turned into a chart directory of the collection: the stand-in chart.
+PATH_OVERRIDE = """
+valkey:
+  repo: null
+  path: tests/standins/charts/generic
+  chart: generic
+  version: 0.0.0
+"""
+
+
+def test_path_chart_deploys_from_its_directory_in_air_gap_mode(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """The air-gap folder holds no generic archive: helm gets the collection's directory."""
+    assert not list(cluster.airgap.glob("charts/generic-*"))
+    seal_valkey_users(cluster)
+    override = tmp_path / "override.yml"
+    override.write_text(PATH_OVERRIDE)
+    first = cluster.play("-e", f"components_override_file={override}")
+    assert first.rc == 0, first.raw[-4000:]
+    assert first.changed > 0
+    [revision] = cluster.revisions("data", "valkey")
+    assert (revision["status"], revision["chart"]) == ("deployed", "generic-0.0.0")
+    plan = yaml.safe_load((cluster.build_dir / "ci" / "components" / "plan.yml").read_text())
+    [valkey] = [release for release in plan["releases"] if release["name"] == "valkey"]
+    assert valkey["chart_ref"] == str(STANDINS / "charts" / "generic")
+    assert "valkey ok 1 check(s) passed" in first.output
+
+    second = cluster.play("-e", f"components_override_file={override}")
+    assert second.rc == 0, second.raw[-4000:]
+    assert second.changed == 0, second.raw[-4000:]
+    assert len(cluster.revisions("data", "valkey")) == 1

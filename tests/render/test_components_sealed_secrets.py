@@ -22,6 +22,7 @@ STAGING_NEEDS = {
     "vault": "platform/vault-storage",
     "business-db": "data/business-db-app",
     "valkey": "data/valkey-users",
+    "openpanel": "observability/openpanel",
 }
 
 
@@ -73,7 +74,7 @@ def plan_file(tmp_path: Path) -> dict[str, object]:
 
 def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets" / "staging"
-    commit(secrets, "platform/platform-db-app", "data/valkey-users")
+    commit(secrets, "platform/platform-db-app", "data/valkey-users", "observability/openpanel")
     # Sealed for another namespace: it does not make data/business-db-app.
     commit(secrets, "apps/business-db-app")
     (secrets / "README.md").write_text("not a manifest, not read\n")
@@ -93,12 +94,13 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     )
     assert f"({secrets}/apps.business-db-app.yml seals apps/business-db-app" in run.output
     assert run.output.count("[WARNING]:") == 2, run.raw[-3000:]
-    assert "SealedSecrets: 2 of 4 needed Secrets committed" in run.output
+    assert "SealedSecrets: 3 of 5 needed Secrets committed" in run.output
     section = plan_file(tmp_path)
     assert section["dir"] == str(secrets)
     assert section["committed"] == [
         "apps/business-db-app",
         "data/valkey-users",
+        "observability/openpanel",
         "platform/platform-db-app",
     ]
     missing = section["missing"]
@@ -127,7 +129,7 @@ def test_strict_mode_fails_on_a_missing_sealed_secret(tmp_path: Path) -> None:
     run = plan(tmp_path, secrets, components_require_sealed_secrets=True)
     assert run.rc == 0, run.raw[-3000:]
     assert "[WARNING]" not in run.output
-    assert "SealedSecrets: 4 of 4 needed Secrets committed" in run.output
+    assert "SealedSecrets: 5 of 5 needed Secrets committed" in run.output
 
 
 def test_a_file_that_is_not_a_sealed_secret_fails_naming_it(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ pytestmark = [pytest.mark.render, pytest.mark.slow]
 ROOT = Path(__file__).parents[2]
 STANDIN = ROOT / "tests" / "standins" / "charts" / "generic"
 KUBE_VERSION = "1.34"
+# Custom resources of operators have no Kubernetes schema; the openpanel chart's are
+# checked field by field in test_openpanel_chart.py.
+CUSTOM_GROUPS = ("postgresql.cnpg.io/", "traefik.io/")
 EVERYWHERE = {"sealed-secrets", "cloudnative-pg", "platform-db", "business-db", "valkey"}
 EXPECTED = {
     "dev": EVERYWHERE | {"headlamp", "kubero"},
@@ -40,6 +43,7 @@ EXPECTED = {
         "vault",
         "signoz",
         "otel-collector",
+        "openpanel",
     },
     "prod": EVERYWHERE
     | {
@@ -50,6 +54,7 @@ EXPECTED = {
         "vault",
         "signoz",
         "otel-collector",
+        "openpanel",
     },
 }
 DASHBOARD_HOST = {
@@ -112,19 +117,25 @@ def test_plan_renders_and_validates(inventory: str, airgap: Path, tmp_path: Path
     assert plan["env"] == inventory
     releases = {release["name"]: release for release in plan["releases"]}
     assert set(releases) == EXPECTED[inventory]
-    assert "openpanel" in {item["name"] for item in plan["disabled"]}
+    disabled = {item["name"] for item in plan["disabled"]}
+    assert ("openpanel" in disabled) == (inventory not in ("staging", "prod"))
     phases = [release["phase"] for release in plan["releases"]]
     assert phases == sorted(phases)
     seen: set[str] = set()
     for release in plan["releases"]:
         assert set(release["after"]) <= seen, f"{release['name']} planned before {release['after']}"
         seen.add(release["name"])
-        assert release["chart_ref"] == str(airgap / "charts" / release["archive"])
+        # A path chart is installed from the collection, in air-gap mode too.
+        local = (
+            ROOT / release["path"] if release["path"] else airgap / "charts" / release["archive"]
+        )
+        assert release["chart_ref"] == str(local)
         manifests = plan_dir / "manifests" / f"{release['release']}.yaml"
         docs = documents(manifests)
         assert docs, f"{manifests} is empty"
         for doc in docs:
-            kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+            if not doc["apiVersion"].startswith(CUSTOM_GROUPS):
+                kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
     for doc in documents(plan_dir / "namespaces.yaml"):
         kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
         assert doc["metadata"]["labels"]["slipway.dev/env"] == inventory
@@ -132,6 +143,12 @@ def test_plan_renders_and_validates(inventory: str, airgap: Path, tmp_path: Path
         headlamp = documents(plan_dir / "manifests" / "headlamp.yaml")
         ingress = next(doc for doc in headlamp if doc["kind"] == "Ingress")
         assert ingress["spec"]["rules"][0]["host"] == DASHBOARD_HOST[inventory]
+    if inventory in ("staging", "prod"):
+        # Slipway's own chart, rendered from the collection with the catalog's values.
+        openpanel = documents(plan_dir / "manifests" / "openpanel.yaml")
+        hosts = {doc["spec"]["rules"][0]["host"] for doc in openpanel if doc["kind"] == "Ingress"}
+        assert hosts == {DASHBOARD_HOST[inventory].replace("dashboard.", "openpanel.", 1)}
+        assert "Secret" not in {doc["kind"] for doc in openpanel}
     again = run_plan(inventory, airgap, tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "changed=0" in again.stdout
@@ -157,7 +174,10 @@ VERIFY_PLAY = """
         tasks_from: verify_archives
       vars:
         components_chart_dir: "{chart_dir}"
-        components_selected: [{{archive: "{archive}"}}]
+        # A path chart has no archive: verify passes it by.
+        components_selected:
+          - {{archive: "{archive}", path: ""}}
+          - {{archive: "", path: charts/openpanel}}
 """
 
 
@@ -251,6 +271,53 @@ def test_override_file_appends_and_replaces(airgap: Path, tmp_path: Path) -> Non
     ]
 
 
+# headlamp turned into a chart directory of the collection: the stand-in chart.
+PATH_OVERRIDE = """
+headlamp:
+  repo: null
+  path: tests/standins/charts/generic
+  chart: generic
+  version: 0.0.0
+"""
+
+
+def test_path_chart_is_rendered_without_an_air_gap_folder(tmp_path: Path) -> None:
+    override = tmp_path / "override.yml"
+    override.write_text(PATH_OVERRIDE)
+    result = subprocess.run(
+        [
+            "ansible-playbook",
+            "playbooks/phase1_platform.yml",
+            "-i",
+            "inventories/dev",
+            "--tags",
+            "plan",
+            "-e",
+            f"components_override_file={override}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=tool_env(SLIPWAY_AIRGAP_DIR="", SLIPWAY_BUILD_DIR=str(tmp_path)),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rendered with helm: headlamp" in result.stdout
+    plan_dir = tmp_path / "dev" / "components"
+    [headlamp] = [
+        release
+        for release in yaml.safe_load((plan_dir / "plan.yml").read_text())["releases"]
+        if release["name"] == "headlamp"
+    ]
+    assert headlamp["chart_ref"] == str(STANDIN)
+    assert (headlamp["archive"], headlamp["chart_repo_url"]) == ("", "")
+    for doc in documents(plan_dir / "manifests" / "headlamp.yaml"):
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+    # Nothing else has a chart at hand without the air-gap folder.
+    assert not (plan_dir / "manifests" / "kubero.yaml").exists()
+
+
 ARTIFACTS_PLAY = """
 - name: Chart archives, the way playbooks/artifacts.yml fills them
   hosts: localhost
@@ -299,3 +366,38 @@ def test_artifacts_records_checksums_once_and_refuses_changes(airgap: Path, tmp_
     third = run()
     assert third.returncode != 0
     assert "valkey-1.0.0.tgz changed since it was recorded" in third.stdout
+
+
+def test_artifacts_leaves_path_charts_alone(airgap: Path, tmp_path: Path) -> None:
+    """A path chart is part of the collection: nothing is pulled or recorded for it."""
+    target = tmp_path / "airgap"
+    shutil.copytree(airgap / "charts", target / "charts")
+    (target / "charts" / "SHA256SUMS").unlink()
+    (target / "charts" / "valkey-1.0.0.tgz").unlink()
+    override = tmp_path / "override.yml"
+    override.write_text(PATH_OVERRIDE.replace("headlamp:", "valkey:"))
+    playbook = tmp_path / "artifacts.yml"
+    playbook.write_text(ARTIFACTS_PLAY)
+    result = subprocess.run(
+        [
+            "ansible-playbook",
+            str(playbook),
+            "-i",
+            "inventories/ci",
+            "-e",
+            f"components_override_file={override}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=tool_env(SLIPWAY_AIRGAP_DIR=str(target), SLIPWAY_BUILD_DIR=str(tmp_path / "build")),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    recorded = {
+        line.split()[1] for line in (target / "charts" / "SHA256SUMS").read_text().splitlines()
+    }
+    assert "cluster-0.3.0.tgz" in recorded
+    assert not [name for name in recorded if name.startswith(("valkey", "generic"))]
+    assert not (target / "charts" / "valkey-1.0.0.tgz").exists()

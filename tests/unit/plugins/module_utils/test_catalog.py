@@ -71,6 +71,61 @@ def test_url_source_with_checksum() -> None:
 
 
 @pytest.mark.parametrize(
+    "path", ["charts/openpanel", "charts/app", "tests/standins/charts/generic"]
+)
+def test_path_source_has_no_archive(path: str) -> None:
+    component = parse_component("panel", entry(repo=None, path=path))
+    assert (component.path, component.repo, component.url) == (path, "", "")
+    assert component.archive == ""
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        (
+            {"path": "/srv/charts/panel"},
+            r"^components\.x\.path: '/srv/charts/panel' must be relative to the collection root$",
+        ),
+        ({"path": "../outside"}, r"^components\.x\.path: '\.\./outside' must stay inside"),
+        ({"path": "charts/../../etc"}, r"^components\.x\.path: .* must stay inside"),
+        ({"path": "charts//panel"}, r"^components\.x\.path: .* must be a relative folder path"),
+        ({"path": "charts/pan el"}, r"^components\.x\.path: .* must be a relative folder path"),
+        ({"path": "./charts/panel"}, r"^components\.x\.path: .* must be a relative folder path"),
+        ({"path": "charts/panel/"}, r"^components\.x\.path: .* must be a relative folder path"),
+        ({"path": ["charts"]}, r"^components\.x\.path: must be a string, got list"),
+        (
+            {"path": "charts/panel", "sha256": "a" * 64},
+            r"^components\.x\.sha256: makes no sense with path .*never checksummed",
+        ),
+        (
+            {"path": "charts/panel", "archive": "panel-1.0.0.tgz"},
+            r"^components\.x\.archive: makes no sense with path",
+        ),
+    ],
+)
+def test_path_source_rejects(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(CatalogError, match=field):
+        parse_component("x", entry(repo=None, **changes))
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"path": "charts/panel"},
+        {"repo": None, "url": "https://e.com/a.tgz", "path": "charts/panel"},
+        {"repo": None},
+    ],
+)
+def test_exactly_one_chart_source(changes: dict[str, Any]) -> None:
+    with pytest.raises(CatalogError) as info:
+        parse_component("x", entry(**changes))
+    assert str(info.value) == (
+        "components.x.repo: give exactly one of repo (a chart repository), "
+        "url (an archive) or path (a chart directory in the collection)"
+    )
+
+
+@pytest.mark.parametrize(
     ("name", "value", "field"),
     [
         ("Bad_Name", entry(), r"components\.Bad_Name: the name must be a DNS label"),

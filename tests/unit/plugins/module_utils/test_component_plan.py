@@ -12,9 +12,11 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_plan im
     ComponentPlanError,
     build_plan,
     chart_source,
+    check_chart_directories,
     file_diffs,
     helm_template_argv,
     inline_secrets,
+    local_chart,
     merge_layers,
     order_components,
     plan_files,
@@ -194,6 +196,95 @@ def test_chart_source(changes: dict[str, Any], chart_dir: str, ref: str, repo_ur
     plan = build_plan([{"a": entry}], "dev")
     assert chart_source(plan.releases[0].component, chart_dir) == ref
     assert release_record(plan.releases[0], chart_dir)["chart_repo_url"] == repo_url
+
+
+PATH_CHART = {"repo": None, "path": "charts/panel", "chart": "panel", "version": "0.1.0"}
+
+
+@pytest.mark.parametrize("chart_dir", ["", "/srv/airgap/charts"])
+def test_path_chart_is_its_directory_even_in_air_gap(chart_dir: str) -> None:
+    plan = build_plan([{"panel": comp(**PATH_CHART)}], "dev")
+    [release] = plan.releases
+    assert chart_source(release.component, chart_dir, collection_dir="/c") == "/c/charts/panel"
+    record = release_record(release, chart_dir, collection_dir="/c")
+    assert (record["path"], record["chart_ref"], record["chart_repo_url"]) == (
+        "charts/panel",
+        "/c/charts/panel",
+        "",
+    )
+    assert (record["repo"], record["url"], record["archive"], record["sha256"]) == ("", "", "", "")
+    assert local_chart(release.component, chart_dir, collection_dir="/c") == "/c/charts/panel"
+    summary = yaml.safe_load(plan_files(plan, chart_dir, collection_dir="/c")["plan.yml"])
+    assert summary["releases"][0]["chart_ref"] == "/c/charts/panel"
+
+
+def test_local_chart_is_an_archive_only_when_it_is_there(tmp_path: Path) -> None:
+    plan = build_plan([{"a": comp()}], "dev")
+    component = plan.releases[0].component
+    assert local_chart(component, "") == ""
+    assert local_chart(component, str(tmp_path)) == ""
+    (tmp_path / "chart-1.0.0.tgz").write_bytes(b"archive")
+    assert local_chart(component, str(tmp_path)) == str(tmp_path / "chart-1.0.0.tgz")
+
+
+def write_chart(root: Path, chart_yaml: str | None) -> None:
+    """Create root/charts/panel, with the given Chart.yaml text unless None."""
+    directory = root / "charts" / "panel"
+    directory.mkdir(parents=True)
+    if chart_yaml is not None:
+        (directory / "Chart.yaml").write_text(chart_yaml)
+
+
+@pytest.mark.parametrize(
+    ("chart_yaml", "message"),
+    [
+        ("apiVersion: v2\nname: panel\nversion: 0.1.0\n", ""),
+        (
+            "apiVersion: v2\nname: panel\nversion: 0.2.0\n",
+            "components.panel.version: 0.1.0 differs from charts/panel/Chart.yaml version 0.2.0",
+        ),
+        (
+            "apiVersion: v2\nname: other\nversion: 0.1.0\n",
+            "components.panel.chart: panel differs from charts/panel/Chart.yaml name other",
+        ),
+        (
+            "apiVersion: v2\nname: panel\n",
+            "components.panel.version: 0.1.0 differs from charts/panel/Chart.yaml "
+            "version (missing)",
+        ),
+        ("- a list\n", "components.panel.path: charts/panel/Chart.yaml is not a mapping"),
+        ("name: [unclosed\n", "components.panel.path: cannot read charts/panel/Chart.yaml ("),
+        (None, "components.panel.path: {root}/charts/panel has no Chart.yaml"),
+    ],
+)
+def test_chart_directory_must_hold_the_pinned_chart(
+    tmp_path: Path, chart_yaml: str | None, message: str
+) -> None:
+    write_chart(tmp_path, chart_yaml)
+    plan = build_plan([{"panel": comp(**PATH_CHART)}], "dev")
+    if not message:
+        check_chart_directories(plan, str(tmp_path))
+        return
+    with pytest.raises(ComponentPlanError) as info:
+        check_chart_directories(plan, str(tmp_path))
+    assert str(info.value).startswith(message.format(root=tmp_path))
+
+
+def test_chart_directory_must_exist(tmp_path: Path) -> None:
+    plan = build_plan([{"panel": comp(**PATH_CHART)}], "dev")
+    with pytest.raises(ComponentPlanError) as info:
+        check_chart_directories(plan, str(tmp_path))
+    assert str(info.value) == f"components.panel.path: {tmp_path}/charts/panel is not a directory"
+    with pytest.raises(ComponentPlanError) as info:
+        check_chart_directories(plan, "")
+    assert str(info.value) == (
+        "components.panel.path: charts/panel needs collection_dir (the collection root)"
+    )
+
+
+def test_disabled_path_charts_are_not_checked(tmp_path: Path) -> None:
+    plan = build_plan([{"panel": comp(**PATH_CHART, enabled=False)}], "dev")
+    check_chart_directories(plan, str(tmp_path))
 
 
 def test_plan_files_and_helm_argv() -> None:

@@ -304,3 +304,77 @@ def test_without_a_secrets_dir_nothing_is_checked(
     assert "sealed_secrets" not in result
     assert warnings == []
     assert "sealed_secrets" not in yaml.safe_load((tmp_path / "plan" / "plan.yml").read_text())
+
+
+def collection_with_chart(root: Path, version: str = "0.1.0") -> Path:
+    """Create a collection root holding the chart directory charts/panel; return the root."""
+    chart = root / "collection" / "charts" / "panel"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: panel\nversion: {version}\n")
+    return root / "collection"
+
+
+PANEL = {
+    "panel": {
+        "phase": 1,
+        "namespace": "data",
+        "chart": "panel",
+        "version": "0.1.0",
+        "path": "charts/panel",
+    }
+}
+
+
+@pytest.mark.parametrize("render", [True, False])
+def test_path_chart_renders_without_chart_dir(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    set_module_args: SetArgs,
+    exit_result: Runner,
+    render: bool,
+) -> None:
+    collection = collection_with_chart(tmp_path)
+    calls: list[list[str]] = []
+
+    def run_command(
+        self: basic.AnsibleModule, argv: list[str], **kwargs: Any
+    ) -> tuple[int, str, str]:
+        calls.append(argv)
+        return 0, "---\nkind: ConfigMap\n", ""
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+    set_module_args(
+        args(
+            tmp_path / "plan",
+            layers=[CATALOG, PANEL],
+            collection_dir=str(collection),
+            render=render,
+        )
+    )
+    result = exit_result(component_plan.main)
+    panel = result["releases"][-1]
+    assert (panel["name"], panel["chart_ref"], panel["path"]) == (
+        "panel",
+        str(collection / "charts" / "panel"),
+        "charts/panel",
+    )
+    if not render:
+        assert (result["rendered"], calls) == ([], [])
+        return
+    assert result["rendered"] == ["panel"]
+    assert result["not_rendered"] == ["op", "app"]
+    assert calls[0][:4] == ["helm", "template", "panel", str(collection / "charts" / "panel")]
+    assert (tmp_path / "plan" / "manifests" / "panel.yaml").is_file()
+    assert result["table"][-1] == "rendered with helm: panel"
+
+
+def test_path_chart_version_must_match_its_chart_yaml(
+    tmp_path: Path, set_module_args: SetArgs, fail_result: Runner
+) -> None:
+    collection = collection_with_chart(tmp_path, version="0.2.0")
+    set_module_args(args(tmp_path / "plan", layers=[PANEL], collection_dir=str(collection)))
+    result = fail_result(component_plan.main)
+    assert result["msg"] == (
+        "components.panel.version: 0.1.0 differs from charts/panel/Chart.yaml version 0.2.0"
+    )
+    assert not (tmp_path / "plan").exists()
