@@ -44,8 +44,20 @@ class SealedSecretsError(ValueError):
     """A committed SealedSecret cannot be read; the message names the file."""
 
 
+class _NamedSecret:
+    """A Secret named by namespace and name (the dataclasses below hold the fields)."""
+
+    namespace: str
+    name: str
+
+    @property
+    def secret(self) -> str:
+        """Return the Secret as ``<namespace>/<name>``."""
+        return f"{self.namespace}/{self.name}"
+
+
 @dataclass(frozen=True)
-class SealedSecretFile:
+class SealedSecretFile(_NamedSecret):
     """One committed SealedSecret: the Secret it becomes, its scope and its file."""
 
     path: str
@@ -53,24 +65,14 @@ class SealedSecretFile:
     name: str
     scope: str
 
-    @property
-    def secret(self) -> str:
-        """Return the Secret as ``<namespace>/<name>``."""
-        return f"{self.namespace}/{self.name}"
-
 
 @dataclass(frozen=True)
-class SecretNeed:
+class SecretNeed(_NamedSecret):
     """A Secret one enabled component needs before it is deployed."""
 
     component: str
     namespace: str
     name: str
-
-    @property
-    def secret(self) -> str:
-        """Return the Secret as ``<namespace>/<name>``."""
-        return f"{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)

@@ -12,23 +12,13 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from chart_render import kube_minor
 
 ROOT = Path(__file__).parents[2]
 
 
-def _kube_minor() -> str:
-    """Return the Kubernetes minor version every inventory's k3s release runs."""
-    versions = {
-        yaml.safe_load(path.read_text())["slipway_k3s_version"]
-        for path in ROOT.glob("inventories/*/group_vars/all/k3s.yml")
-    }
-    minors = {".".join(version[1:].split(".")[:2]) for version in versions}
-    assert len(minors) == 1, f"the inventories run different Kubernetes versions: {versions}"
-    return minors.pop()
-
-
 # Manifests are validated against the schemas of the version k3s runs.
-KUBE_VERSION = _kube_minor()
+KUBE_VERSION = kube_minor()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from chart_render import Docs, RenderError, helm_lint, helm_template
 
 from ansible_collections.slipway.platform.plugins.module_utils.domains import public_host
 
@@ -41,37 +41,10 @@ ALWAYS = {
 }
 UID = 10001
 
-Docs = list[dict[str, Any]]
-
-
-class RenderError(Exception):
-    """helm template failed; the message is helm's stderr."""
-
 
 def render(helm: Path, values: dict[str, Any], chart: Path = CHART, name: str = "web") -> Docs:
     """Render the chart with the real helm the way the apps playbook does (values on stdin)."""
-    proc = subprocess.run(
-        [
-            str(helm),
-            "template",
-            name,
-            str(chart),
-            "--namespace",
-            "apps",
-            "--kube-version",
-            "1.34.0",
-            "--values",
-            "-",
-        ],
-        input=json.dumps(values),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    if proc.returncode:
-        raise RenderError(proc.stderr)
-    return [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
+    return helm_template(helm, chart, name, "apps", values)
 
 
 def env_values(env: str, prefix: str = "app") -> dict[str, Any]:
@@ -304,22 +277,7 @@ def test_values_schema_is_valid_and_accepts_the_role_profiles() -> None:
 
 
 def test_helm_lint_is_clean(helm_binary: Path) -> None:
-    proc = subprocess.run(
-        [
-            str(helm_binary),
-            "lint",
-            "--strict",
-            str(CHART),
-            "--set",
-            f"image.reference={REFERENCE}",
-            "--set",
-            "release=1.4.2",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    proc = helm_lint(helm_binary, CHART, f"image.reference={REFERENCE}", "release=1.4.2")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 chart(s) failed" in proc.stdout
     assert "[ERROR]" not in proc.stdout and "[WARNING]" not in proc.stdout

@@ -37,8 +37,13 @@ class Cluster:
     airgap: Path
 
     def play(
-        self, *extra: str, not_ready: str = "", playbook: str = "phase2_data.yml"
+        self,
+        *extra: str,
+        not_ready: str = "",
+        fail: str = "",
+        playbook: str = "phase2_data.yml",
     ) -> PlaybookRun:
+        """Run playbook against the stand-ins; not_ready and fail name releases to break."""
         return run_playbook(
             playbook,
             "-i",
@@ -51,6 +56,7 @@ class Cluster:
                 "SLIPWAY_AIRGAP_DIR": str(self.airgap),
                 "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
                 "SLIPWAY_KUBECTL_STANDIN_NOT_READY": not_ready,
+                "SLIPWAY_HELM_STANDIN_FAIL": fail,
             },
         )
 
@@ -150,20 +156,8 @@ def two_phases(cluster: Cluster, tmp_path: Path, fail: str = "") -> PlaybookRun:
     playbook.write_text(TWO_PHASES.format(root=ROOT))
     override = tmp_path / "override.yml"
     override.write_text(OVERRIDE)
-    return run_playbook(
-        str(playbook),
-        "-i",
-        "inventories/ci",
-        "-e",
-        f"components_override_file={override}",
-        path_first=(STANDINS / "kubectl_workloads", STANDINS / "helm_release"),
-        env={
-            "SLIPWAY_STATE_DIR": str(cluster.state_dir),
-            "SLIPWAY_BUILD_DIR": str(cluster.build_dir),
-            "SLIPWAY_AIRGAP_DIR": str(cluster.airgap),
-            "SLIPWAY_HELM_STANDIN_STATE": str(cluster.helm_state),
-            "SLIPWAY_HELM_STANDIN_FAIL": fail,
-        },
+    return cluster.play(
+        "-e", f"components_override_file={override}", fail=fail, playbook=str(playbook)
     )
 
 

@@ -11,13 +11,13 @@ inventories seal.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from chart_render import Docs, RenderError, helm_lint, helm_template
 from defusedxml import ElementTree
 
 pytestmark = pytest.mark.render
@@ -31,40 +31,11 @@ HOST = "openpanel.internal.example.net"
 SECRET_KEYS = {"cookie-secret", "clickhouse-password", "redis-password"}
 CUSTOM = {("postgresql.cnpg.io/v1", "Cluster"), ("traefik.io/v1alpha1", "Middleware")}
 WORKLOADS = ("api", "dashboard", "worker")
-# The Kubernetes version k3s runs in every inventory (tests/render/conftest.py checks they agree).
-KUBE_VERSION = "1.34.0"
-
-Docs = list[dict[str, Any]]
-
-
-class RenderError(Exception):
-    """helm template failed; the message is helm's stderr."""
 
 
 def render(helm: Path, values: dict[str, Any]) -> Docs:
-    """Render the chart with the real helm, values on stdin, into observability."""
-    proc = subprocess.run(
-        [
-            str(helm),
-            "template",
-            "openpanel",
-            str(CHART),
-            "--namespace",
-            "observability",
-            "--kube-version",
-            KUBE_VERSION,
-            "--values",
-            "-",
-        ],
-        input=json.dumps(values),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    if proc.returncode:
-        raise RenderError(proc.stderr)
-    return [doc for doc in yaml.safe_load_all(proc.stdout) if doc]
+    """Render the chart with the real helm into observability, values on stdin."""
+    return helm_template(helm, CHART, "openpanel", "observability", values)
 
 
 def catalog_values() -> dict[str, Any]:
@@ -73,7 +44,6 @@ def catalog_values() -> dict[str, Any]:
         "ingress": {"enabled": True, "className": "traefik", "host": HOST},
         "api": {"replicas": 2},
         "dashboard": {"replicas": 2},
-        "redis": {"host": CATALOG["openpanel"]["values"]["redis"]["host"]},
         "database": {"instances": 3, "storage": {"size": "20Gi"}},
         "clickhouse": {"storage": {"size": "20Gi"}},
     }
@@ -331,13 +301,7 @@ def test_bad_values_name_the_field(helm_binary: Path, values: dict[str, Any], me
 
 
 def test_helm_lint_is_clean(helm_binary: Path) -> None:
-    proc = subprocess.run(
-        [str(helm_binary), "lint", "--strict", str(CHART), "--set", f"ingress.host={HOST}"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    proc = helm_lint(helm_binary, CHART, f"ingress.host={HOST}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 chart(s) failed" in proc.stdout
     assert "[ERROR]" not in proc.stdout and "[WARNING]" not in proc.stdout

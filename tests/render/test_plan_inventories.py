@@ -82,25 +82,33 @@ def airgap(stand_in_airgap: Path) -> Path:
     return stand_in_airgap
 
 
-def run_plan(
-    inventory: str, airgap: Path, build: Path, *flags: str
+def run_play(
+    playbook: str, inventory: str, *flags: str, **env: str
 ) -> subprocess.CompletedProcess[str]:
+    """Run one playbook from the repository root with the project's tools and env on top."""
     return subprocess.run(
-        [
-            "ansible-playbook",
-            "playbooks/phase1_platform.yml",
-            "-i",
-            f"inventories/{inventory}",
-            "--tags",
-            "plan",
-            *flags,
-        ],
+        ["ansible-playbook", playbook, "-i", f"inventories/{inventory}", *flags],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
-        env=tool_env(SLIPWAY_AIRGAP_DIR=str(airgap), SLIPWAY_BUILD_DIR=str(build)),
+        env=tool_env(**env),
+    )
+
+
+def run_plan(
+    inventory: str, airgap: Path | None, build: Path, *flags: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the plan of phase 1's playbook; airgap None plans without an air-gap folder."""
+    return run_play(
+        "playbooks/phase1_platform.yml",
+        inventory,
+        "--tags",
+        "plan",
+        *flags,
+        SLIPWAY_AIRGAP_DIR=str(airgap or ""),
+        SLIPWAY_BUILD_DIR=str(build),
     )
 
 
@@ -207,15 +215,7 @@ def test_apply_refuses_a_changed_archive(
         sums.unlink()
     playbook = tmp_path / "verify.yml"
     playbook.write_text(VERIFY_PLAY.format(chart_dir=charts, archive=archive))
-    result = subprocess.run(
-        ["ansible-playbook", str(playbook), "-i", "inventories/dev"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=tool_env(),
-    )
+    result = run_play(str(playbook), "dev")
     if message:
         assert result.returncode != 0
         assert message.format(archive=archive, charts=charts) in result.stdout
@@ -284,24 +284,7 @@ headlamp:
 def test_path_chart_is_rendered_without_an_air_gap_folder(tmp_path: Path) -> None:
     override = tmp_path / "override.yml"
     override.write_text(PATH_OVERRIDE)
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            "playbooks/phase1_platform.yml",
-            "-i",
-            "inventories/dev",
-            "--tags",
-            "plan",
-            "-e",
-            f"components_override_file={override}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=tool_env(SLIPWAY_AIRGAP_DIR="", SLIPWAY_BUILD_DIR=str(tmp_path)),
-    )
+    result = run_plan("dev", None, tmp_path, "-e", f"components_override_file={override}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "rendered with helm: headlamp" in result.stdout
     plan_dir = tmp_path / "dev" / "components"
@@ -341,14 +324,11 @@ def test_artifacts_records_checksums_once_and_refuses_changes(airgap: Path, tmp_
     playbook.write_text(ARTIFACTS_PLAY)
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["ansible-playbook", str(playbook), "-i", "inventories/ci"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-            env=tool_env(SLIPWAY_AIRGAP_DIR=str(target), SLIPWAY_BUILD_DIR=str(tmp_path / "build")),
+        return run_play(
+            str(playbook),
+            "ci",
+            SLIPWAY_AIRGAP_DIR=str(target),
+            SLIPWAY_BUILD_DIR=str(tmp_path / "build"),
         )
 
     first = run()
@@ -378,21 +358,13 @@ def test_artifacts_leaves_path_charts_alone(airgap: Path, tmp_path: Path) -> Non
     override.write_text(PATH_OVERRIDE.replace("headlamp:", "valkey:"))
     playbook = tmp_path / "artifacts.yml"
     playbook.write_text(ARTIFACTS_PLAY)
-    result = subprocess.run(
-        [
-            "ansible-playbook",
-            str(playbook),
-            "-i",
-            "inventories/ci",
-            "-e",
-            f"components_override_file={override}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env=tool_env(SLIPWAY_AIRGAP_DIR=str(target), SLIPWAY_BUILD_DIR=str(tmp_path / "build")),
+    result = run_play(
+        str(playbook),
+        "ci",
+        "-e",
+        f"components_override_file={override}",
+        SLIPWAY_AIRGAP_DIR=str(target),
+        SLIPWAY_BUILD_DIR=str(tmp_path / "build"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     recorded = {

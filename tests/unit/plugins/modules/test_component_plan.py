@@ -41,6 +41,21 @@ def args(dest: Path, **changes: Any) -> dict[str, Any]:
     return base
 
 
+@pytest.fixture
+def helm_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record the module's commands; each answers as helm template would, with one ConfigMap."""
+    calls: list[list[str]] = []
+
+    def run_command(
+        self: basic.AnsibleModule, argv: list[str], **kwargs: Any
+    ) -> tuple[int, str, str]:
+        calls.append(argv)
+        return 0, "---\nkind: ConfigMap\n", ""
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
+    return calls
+
+
 def test_writes_then_reports_no_change(
     tmp_path: Path, set_module_args: SetArgs, exit_result: Runner
 ) -> None:
@@ -151,25 +166,16 @@ def test_bad_input_fails_with_the_field(
 
 
 def test_renders_with_helm_where_the_archive_is(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set_module_args: SetArgs, exit_result: Runner
+    tmp_path: Path, helm_calls: list[list[str]], set_module_args: SetArgs, exit_result: Runner
 ) -> None:
     charts = tmp_path / "charts"
     charts.mkdir()
     (charts / "app-2.0.0.tgz").write_bytes(b"stand-in: run_command is replaced below")
-    calls: list[list[str]] = []
-
-    def run_command(
-        self: basic.AnsibleModule, argv: list[str], **kwargs: Any
-    ) -> tuple[int, str, str]:
-        calls.append(argv)
-        return 0, "---\nkind: ConfigMap\n", ""
-
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     set_module_args(args(tmp_path / "plan", chart_dir=str(charts), helm_binary="/opt/helm"))
     result = exit_result(component_plan.main)
     assert result["rendered"] == ["app"]
     assert result["not_rendered"] == ["op"]
-    assert calls[0][:4] == ["/opt/helm", "template", "app", str(charts / "app-2.0.0.tgz")]
+    assert helm_calls[0][:4] == ["/opt/helm", "template", "app", str(charts / "app-2.0.0.tgz")]
     assert (tmp_path / "plan" / "manifests" / "app.yaml").read_text() == "---\nkind: ConfigMap\n"
     assert result["releases"][1]["chart_ref"] == str(charts / "app-2.0.0.tgz")
 
@@ -328,21 +334,12 @@ PANEL = {
 @pytest.mark.parametrize("render", [True, False])
 def test_path_chart_renders_without_chart_dir(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    helm_calls: list[list[str]],
     set_module_args: SetArgs,
     exit_result: Runner,
     render: bool,
 ) -> None:
     collection = collection_with_chart(tmp_path)
-    calls: list[list[str]] = []
-
-    def run_command(
-        self: basic.AnsibleModule, argv: list[str], **kwargs: Any
-    ) -> tuple[int, str, str]:
-        calls.append(argv)
-        return 0, "---\nkind: ConfigMap\n", ""
-
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", run_command)
     set_module_args(
         args(
             tmp_path / "plan",
@@ -359,11 +356,11 @@ def test_path_chart_renders_without_chart_dir(
         "charts/panel",
     )
     if not render:
-        assert (result["rendered"], calls) == ([], [])
+        assert (result["rendered"], helm_calls) == ([], [])
         return
     assert result["rendered"] == ["panel"]
     assert result["not_rendered"] == ["op", "app"]
-    assert calls[0][:4] == ["helm", "template", "panel", str(collection / "charts" / "panel")]
+    assert helm_calls[0][:4] == ["helm", "template", "panel", str(collection / "charts" / "panel")]
     assert (tmp_path / "plan" / "manifests" / "panel.yaml").is_file()
     assert result["table"][-1] == "rendered with helm: panel"
 
