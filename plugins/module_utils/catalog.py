@@ -1,7 +1,10 @@
 """The component catalog: one entry per chart, validated into frozen records.
 
 A chart comes from a chart repository (``repo``), an archive URL (``url``) or a
-directory shipped inside the collection (``path``, relative to its root).
+directory shipped inside the collection (``path``, relative to its root). A
+repo or url entry may also say where its chart's source lives (``upstream``: a
+GitHub repository, the chart directory in it and the commit holding the pinned
+version), so the air-gap chart folder can be built from source snapshots.
 
 A catalog is a mapping ``{component name: entry}`` (a mapping, so the three layers
 merge by name). Every error names the field as ``components.<name>.<field>``.
@@ -21,6 +24,12 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ARCHIVE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.tgz$")
 # A chart directory inside the collection: plain segments, none hidden, none empty.
 _CHART_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+# A dotted values path whose subtree the chart takes free-form (free_form_values).
+_VALUES_PATH = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
+# An upstream source: a GitHub repository and the full commit id of the pinned chart.
+_GITHUB_REPOSITORY = re.compile(r"^github:[A-Za-z0-9][A-Za-z0-9_-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+_UPSTREAM_KEYS = ("repository", "path", "ref")
 _ENTRY_KEYS = frozenset(
     {
         "phase",
@@ -31,6 +40,7 @@ _ENTRY_KEYS = frozenset(
         "repo",
         "url",
         "path",
+        "upstream",
         "sha256",
         "archive",
         "enabled",
@@ -39,6 +49,7 @@ _ENTRY_KEYS = frozenset(
         "secrets",
         "crds",
         "provides_crds",
+        "free_form_values",
         "smoke",
         "note",
     }
@@ -81,6 +92,15 @@ class Smoke:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """Where a chart's source lives: a GitHub repository, a directory, a commit."""
+
+    repository: str
+    path: str
+    ref: str
+
+
+@dataclass(frozen=True)
 class Component:
     """One catalog entry after validation."""
 
@@ -98,10 +118,14 @@ class Component:
     values: dict[str, Any] = field(default_factory=dict)
     # A chart directory relative to the collection root; then there is no archive.
     path: str = ""
+    # The chart's source upstream, for building its archive from a snapshot.
+    upstream: Upstream | None = None
     depends_on: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     crds: tuple[str, ...] = ()
     provides_crds: tuple[str, ...] = ()
+    # Dotted values paths the chart takes free-form: the values-key check skips them.
+    free_form_values: tuple[str, ...] = ()
     smoke: Smoke = field(default_factory=Smoke)
     note: str = ""
 
@@ -253,10 +277,14 @@ def _source(name: str, entry: dict[str, Any]) -> tuple[str, str, str, str]:
     url = _text(name, entry, "url", required=False)
     path = _chart_path(name, entry)
     sha256 = _text(name, entry, "sha256", required=False).lower()
-    if [bool(repo), bool(url), bool(path)].count(True) != 1:
+    sources = [bool(repo), bool(url), bool(path)].count(True)
+    # A chart published nowhere but as source (upstream alone) reaches helm only
+    # through the air-gap chart folder, built by scripts/airgap-charts.
+    if sources > 1 or (sources == 0 and not entry.get("upstream")):
         raise CatalogError(
             f"{_where(name, 'repo')}: give exactly one of repo (a chart repository), "
-            "url (an archive) or path (a chart directory in the collection)"
+            "url (an archive) or path (a chart directory in the collection), or only "
+            "upstream for a chart published as source alone"
         )
     if repo and not repo.startswith(("https://", "oci://")):
         raise CatalogError(f"{_where(name, 'repo')}: {repo!r} must start with https:// or oci://")
@@ -273,6 +301,56 @@ def _source(name: str, entry: dict[str, Any]) -> tuple[str, str, str, str]:
     if sha256 and not _SHA256.match(sha256):
         raise CatalogError(f"{_where(name, 'sha256')}: must be 64 hexadecimal characters")
     return repo, url, path, sha256
+
+
+def _upstream(name: str, entry: dict[str, Any], path: str) -> Upstream | None:
+    """Return where the chart's source lives upstream, or None when not given."""
+    value = entry.get("upstream")
+    if value is None:
+        return None
+    if path:
+        raise CatalogError(
+            f"{_where(name, 'upstream')}: makes no sense with path (the chart is part of "
+            "the collection); remove it (upstream: null in the layer that sets path)"
+        )
+    if not isinstance(value, dict):
+        raise CatalogError(
+            f"{_where(name, 'upstream')}: must be a mapping with "
+            f"{', '.join(_UPSTREAM_KEYS)}, got {type(value).__name__}"
+        )
+    unknown = sorted(str(key) for key in set(value) - set(_UPSTREAM_KEYS))
+    if unknown:
+        raise CatalogError(
+            f"{_where(name, 'upstream')}: unknown key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(_UPSTREAM_KEYS)}"
+        )
+    fields = {}
+    for key in _UPSTREAM_KEYS:
+        item = value.get(key)
+        if item is None or item == "":
+            raise CatalogError(f"{_where(name, 'upstream.' + key)}: is required")
+        if not isinstance(item, str):
+            raise CatalogError(
+                f"{_where(name, 'upstream.' + key)}: must be a string, got {type(item).__name__}"
+            )
+        fields[key] = item
+    if not _GITHUB_REPOSITORY.match(fields["repository"]):
+        raise CatalogError(
+            f"{_where(name, 'upstream.repository')}: {fields['repository']!r} must be "
+            "github:<owner>/<name>"
+        )
+    chart_dir = fields["path"]
+    if chart_dir != "." and (".." in chart_dir.split("/") or not _CHART_PATH.match(chart_dir)):
+        raise CatalogError(
+            f"{_where(name, 'upstream.path')}: {chart_dir!r} must be '.' or a relative folder "
+            "path of letters, digits, '.', '_' and '-' separated by '/' (no '..')"
+        )
+    if not _COMMIT.match(fields["ref"]):
+        raise CatalogError(
+            f"{_where(name, 'upstream.ref')}: {fields['ref']!r} must be a full commit id "
+            "(40 lowercase hexadecimal characters)"
+        )
+    return Upstream(**fields)
 
 
 def _archive(name: str, entry: dict[str, Any], default: str) -> str:
@@ -326,10 +404,12 @@ def parse_component(name: str, entry: Any) -> Component:
         enabled=_flag(name, entry),
         values=values,
         path=path,
+        upstream=_upstream(name, entry, path),
         depends_on=_names(name, entry, "depends_on", _LABEL),
         secrets=_names(name, entry, "secrets", _DNS_SUBDOMAIN),
         crds=_names(name, entry, "crds", _DNS_SUBDOMAIN),
         provides_crds=_names(name, entry, "provides_crds", _DNS_SUBDOMAIN),
+        free_form_values=_names(name, entry, "free_form_values", _VALUES_PATH),
         smoke=_smoke(name, entry.get("smoke")),
         note=_text(name, entry, "note", required=False),
     )

@@ -147,9 +147,15 @@ def inline_secrets(values: Any, path: str = "") -> list[str]:
 
 
 def _check_references(
-    enabled: dict[str, Component], every: dict[str, Component]
+    enabled: dict[str, Component],
+    every: dict[str, Component],
+    cluster_crds: frozenset[str] = frozenset(),
 ) -> dict[str, set[str]]:
-    """Validate dependencies and CRD needs; return each component's predecessors."""
+    """Validate dependencies and CRD needs; return each component's predecessors.
+
+    A CRD in cluster_crds comes with the cluster itself (k3s installs Traefik's), so a
+    component may need it without a catalog entry providing it.
+    """
     providers: dict[str, Component] = {}
     for component in enabled.values():
         for crd in component.provides_crds:
@@ -172,9 +178,12 @@ def _check_references(
             before[name].add(dep)
         for crd in component.crds:
             provider = providers.get(crd)
+            if provider is None and crd in cluster_crds:
+                continue
             if provider is None:
                 raise ComponentPlanError(
-                    f"components.{name}.crds: no enabled component provides {crd!r}"
+                    f"components.{name}.crds: no enabled component provides {crd!r}, "
+                    "and it is not among the CRDs the cluster brings (cluster_crds)"
                 )
             if provider.phase > component.phase:
                 raise ComponentPlanError(
@@ -200,14 +209,16 @@ def _find_cycle(before: dict[str, set[str]], stuck: set[str]) -> list[str]:
         path.append(current)
 
 
-def order_components(components: tuple[Component, ...]) -> list[tuple[Component, tuple[str, ...]]]:
+def order_components(
+    components: tuple[Component, ...], cluster_crds: frozenset[str] = frozenset()
+) -> list[tuple[Component, tuple[str, ...]]]:
     """Return enabled components in deploy order with their direct predecessors.
 
     Phase first, then dependencies; ties break by name so the order is stable.
     """
     every = {component.name: component for component in components}
     enabled = {name: component for name, component in every.items() if component.enabled}
-    before = _check_references(enabled, every)
+    before = _check_references(enabled, every, cluster_crds)
     remaining = {name: set(deps) for name, deps in before.items()}
     ready = [(enabled[name].phase, name) for name, deps in remaining.items() if not deps]
     heapq.heapify(ready)
@@ -248,7 +259,12 @@ def _namespaces(releases: list[PlannedRelease], specs: dict[str, Any]) -> tuple[
     return tuple(result)
 
 
-def build_plan(layers: list[Any], env: str, namespaces: dict[str, Any] | None = None) -> Plan:
+def build_plan(
+    layers: list[Any],
+    env: str,
+    namespaces: dict[str, Any] | None = None,
+    cluster_crds: tuple[str, ...] = (),
+) -> Plan:
     """Merge the layers, validate the catalog and return the environment's plan."""
     try:
         components = parse_catalog(merge_layers(layers))
@@ -270,7 +286,9 @@ def build_plan(layers: list[Any], env: str, namespaces: dict[str, Any] | None = 
             secrets=tuple(f"{component.namespace}/{secret}" for secret in component.secrets),
             crds=component.crds,
         )
-        for index, (component, after) in enumerate(order_components(components))
+        for index, (component, after) in enumerate(
+            order_components(components, frozenset(cluster_crds))
+        )
     ]
     disabled = tuple(component for component in components if not component.enabled)
     return Plan(env, tuple(releases), disabled, _namespaces(releases, namespaces or {}))
@@ -509,6 +527,12 @@ def plan_files(
             release.component.values
         )
     return files
+
+
+def add_checks_to_summary(files: dict[str, str], checks: dict[str, list[str]]) -> None:
+    """Append the chart checks' findings to the plan summary, when there are any."""
+    if any(checks.values()):
+        files[_SUMMARY_FILE] += dump_yaml({"checks": checks})
 
 
 def helm_template_argv(

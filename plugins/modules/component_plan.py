@@ -28,6 +28,16 @@ description:
     them). Each one missing is a warning naming the component, the Secret and the fix, and is listed
     in C(plan.yml); with O(require_sealed_secrets) the module fails instead, after writing the plan.
     A file there that is not YAML or not a SealedSecret fails the module, naming the file.
+  - After rendering, every custom resource of every rendered release is validated against the
+    CustomResourceDefinitions rendered in the same plan, as the API server's strict field
+    validation would (types, null where not C(nullable), required fields, enum, pattern, simple
+    bounds, unknown fields; C(x-kubernetes-*) extensions honoured; CEL rules and C(format) not
+    checked). A custom resource whose CRD the plan does not render is listed in RV(not_checked).
+  - Every values key a rendered release sets must be declared by its chart (C(values.yaml), under
+    a map it defaults to C({}) or null, C(values.schema.json), a subchart's own files, or
+    C(global)), unless the catalog entry lists it, or a dotted prefix of it, in C(free_form_values).
+  - Findings of both checks are listed in C(plan.yml) and fail the module, all at once and after
+    the plan is written, unless O(strict_checks) is false (then each one is a warning).
 version_added: 0.1.0
 author: Slipway maintainers (@slipway)
 options:
@@ -46,6 +56,14 @@ options:
     description: "Namespaces to create, name to C({pod_security: baseline|restricted|privileged})."
     type: dict
     default: {}
+  cluster_crds:
+    description:
+      - CRDs the cluster itself brings (k3s installs Traefik's with its bundled Traefik).
+      - A component may list one in C(crds) without a catalog entry providing it; the
+        deploy still checks that the cluster has it before helm runs.
+    type: list
+    elements: str
+    default: []
   dest:
     description: Directory that receives the plan (C(build/<env>/components)).
     type: path
@@ -95,6 +113,12 @@ options:
       - Fail when a needed Secret has no committed SealedSecret, instead of warning.
     type: bool
     default: false
+  strict_checks:
+    description:
+      - Fail on custom resources their CRD refuses and on values keys their chart does not
+        declare (RV(crd_findings), RV(values_findings)). False turns each one into a warning.
+    type: bool
+    default: true
 attributes:
   check_mode:
     description:
@@ -173,6 +197,29 @@ table:
   returned: always
   type: list
   elements: str
+crd_findings:
+  description:
+    - Custom resources the API server would refuse, one line each, naming the release, the
+      kind and name, and the field path.
+    - "For example C(platform-db: Cluster platform-db-cluster: spec.postgresql: null is not of
+      type object)."
+  returned: always
+  type: list
+  elements: str
+values_findings:
+  description:
+    - "Values keys a rendered release sets that its chart does not declare, one line each
+      (C(components.<name>.values.<dotted path>: ...))."
+  returned: always
+  type: list
+  elements: str
+not_checked:
+  description:
+    - Custom resources whose CRD is not rendered in the plan (shipped by k3s, say), and releases
+      whose chart could not be read for the values check; neither fails the module.
+  returned: always
+  type: list
+  elements: str
 sealed_secrets:
   description: The cross-check of needed Secrets against the committed SealedSecrets.
   returned: when O(sealed_secrets_dir) is set
@@ -201,10 +248,19 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.slipway.platform.plugins.module_utils.chart_checks import (
+    ChartChecksError,
+    ChartChecksFailed,
+    PlanChecks,
+    ReleaseChart,
+    check_plan,
+    manifest_documents,
+)
 from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
     YAML_IMPORT_ERROR,
     ComponentPlanError,
     Plan,
+    add_checks_to_summary,
     build_plan,
     check_chart_directories,
     file_diffs,
@@ -231,11 +287,13 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_secrets
 
 def _render(
     module: AnsibleModule, plan: Plan, files: dict[str, str]
-) -> tuple[list[str], list[str]]:
-    """Add helm-rendered manifests to files; return (rendered, not rendered) release names."""
+) -> tuple[list[str], list[str], PlanChecks]:
+    """Add helm-rendered manifests to files; return (rendered, not rendered, checks)."""
     params = module.params
     rendered: list[str] = []
     missing: list[str] = []
+    documents: list[tuple[str, Any]] = []
+    charts: list[ReleaseChart] = []
     # Values files for helm go to the module's private temporary folder, removed on exit.
     scratch = module.tmpdir
     for release in plan.releases:
@@ -257,10 +315,26 @@ def _render(
             )
         try:
             files[f"manifests/{release.component.release}.yaml"] = redact_secrets(out)
-        except ComponentPlanError as exc:
+            documents.extend(
+                (release.component.release, document) for document in manifest_documents(out)
+            )
+        except (ComponentPlanError, ChartChecksError) as exc:
             raise ComponentPlanError(f"components.{release.component.name}: {exc}") from exc
+        charts.append(
+            ReleaseChart(
+                release.component.name,
+                chart,
+                release.component.values,
+                release.component.free_form_values,
+            )
+        )
         rendered.append(release.component.release)
-    return rendered, missing
+    # After every release: a custom resource is checked against CRDs from any release.
+    try:
+        checks = check_plan(documents, charts)
+    except ChartChecksError as exc:
+        raise ComponentPlanError(str(exc)) from exc
+    return rendered, missing, checks
 
 
 def _check_secrets(module: AnsibleModule, plan: Plan) -> SecretsCheck | None:
@@ -280,13 +354,16 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
     """Plan, render and write; return the module result."""
     params = module.params
     dest = Path(params["dest"])
-    plan = build_plan(params["layers"], params["env"], params["namespaces"])
+    plan = build_plan(
+        params["layers"], params["env"], params["namespaces"], tuple(params["cluster_crds"])
+    )
     check_chart_directories(plan, params["collection_dir"])
     secrets_check = _check_secrets(module, plan)
     files = plan_files(
         plan, params["chart_dir"], secrets_check, collection_dir=params["collection_dir"]
     )
-    rendered, missing = _render(module, plan, files)
+    rendered, missing, checks = _render(module, plan, files)
+    add_checks_to_summary(files, checks.record())
     # Read what is on disk before it is replaced.
     diffs = file_diffs(str(dest), files) if module._diff else []
     written, removed = sync_files(str(dest), files, check_mode=module.check_mode)
@@ -303,14 +380,30 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         "rendered": rendered,
         "not_rendered": missing,
         "table": plan_table(plan, rendered, secrets_check),
+        **checks.record(),
     }
+    if module._diff:
+        result["diff"] = diffs
+    # After the write, so plan.yml lists the findings even when the run stops here.
+    _report_checks(module, checks, result)
     if secrets_check is not None:
         result["sealed_secrets"] = check_record(secrets_check)
         # After the write, so plan.yml lists what is missing even when the run stops here.
         _report_missing(module, secrets_check)
-    if module._diff:
-        result["diff"] = diffs
     return result
+
+
+def _report_checks(module: AnsibleModule, checks: PlanChecks, result: dict[str, Any]) -> None:
+    """Fail on every finding of the chart checks at once, or warn when they are not strict."""
+    errors = checks.errors
+    if errors and module.params["strict_checks"]:
+        raise ChartChecksFailed(
+            f"{len(errors)} finding(s) in the rendered plan (strict_checks is on, "
+            "components_strict_checks): " + " | ".join(errors),
+            result,
+        )
+    for error in errors:
+        module.warn(error)
 
 
 def _report_missing(module: AnsibleModule, check: SecretsCheck) -> None:
@@ -333,6 +426,7 @@ def main() -> None:
             "layers": {"type": "list", "elements": "raw", "required": True},
             "env": {"type": "str", "required": True},
             "namespaces": {"type": "dict", "default": {}},
+            "cluster_crds": {"type": "list", "elements": "str", "default": []},
             "dest": {"type": "path", "required": True},
             "chart_dir": {"type": "path", "default": ""},
             "collection_dir": {"type": "path", "default": ""},
@@ -342,6 +436,7 @@ def main() -> None:
             "sealed_secrets_dir": {"type": "path", "default": ""},
             "sealing_declarations": {"type": "list", "elements": "raw", "default": []},
             "require_sealed_secrets": {"type": "bool", "default": False},
+            "strict_checks": {"type": "bool", "default": True},
         },
         supports_check_mode=True,
     )
@@ -349,6 +444,8 @@ def main() -> None:
         module.fail_json(msg=missing_required_lib("PyYAML"), exception=YAML_IMPORT_ERROR)
     try:
         module.exit_json(**run_module(module))
+    except ChartChecksFailed as exc:
+        module.fail_json(msg=str(exc), **exc.result)
     except (ComponentPlanError, SealedSecretsError) as exc:
         module.fail_json(msg=str(exc))
 

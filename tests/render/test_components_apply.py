@@ -90,7 +90,7 @@ def test_deploy_labels_backs_up_then_changes_nothing(cluster: Cluster) -> None:
     assert first.changed > 0
 
     [revision] = cluster.revisions("data", "valkey")
-    assert (revision["status"], revision["chart"]) == ("deployed", "valkey-1.0.0")
+    assert (revision["status"], revision["chart"]) == ("deployed", "valkey-0.11.0")
     assert revision["values"]["auth"]["usersExistingSecret"] == "valkey-users"
 
     for name in ("platform", "data", "kubero", "apps", "observability"):
@@ -127,6 +127,18 @@ def test_failing_smoke_check_fails_the_run_naming_the_component(cluster: Cluster
     assert "smoke checks failed for: valkey" in run.output
     # The release itself was deployed and backed up before the smoke check.
     assert (cluster.state_dir / "ci" / "backups" / "manifests" / "valkey" / "1.yaml").is_file()
+
+
+def test_readiness_off_skips_the_smoke_checks_and_says_so(cluster: Cluster) -> None:
+    # A workload that never becomes ready fails the run above; with readiness off
+    # (an API server without nodes) nothing is waited for, and the summary says
+    # which releases were not checked instead of calling them passed.
+    seal_valkey_users(cluster)
+    run = cluster.play("-e", "slipway_wait_for_ready=false", not_ready="valkey")
+    assert run.rc == 0, run.raw[-4000:]
+    assert "NOT CHECKED (slipway_wait_for_ready is false" in run.output
+    assert "no smoke check): valkey" in run.output
+    assert "valkey ok" not in run.output
 
 
 def test_missing_secret_stops_before_helm(cluster: Cluster) -> None:
@@ -192,6 +204,7 @@ def test_a_failed_deploy_prints_the_summary_and_names_the_component(
 PATH_OVERRIDE = """
 valkey:
   repo: null
+  upstream: null
   path: tests/standins/charts/generic
   chart: generic
   version: 0.0.0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playbook_run import PlaybookRun, run_playbook
+from playbook_run import ROOT, PlaybookRun, run_playbook
 
 pytestmark = [pytest.mark.render, pytest.mark.slow]
 
@@ -23,7 +23,11 @@ STAGING_NEEDS = {
     "business-db": "data/business-db-app",
     "valkey": "data/valkey-users",
     "openpanel": "observability/openpanel",
+    "signoz-clickhouse": "observability/signoz-clickhouse",
 }
+STAGING_DECLARATIONS = yaml.safe_load(
+    (ROOT / "inventories" / "staging" / "group_vars" / "all" / "sealing.yml").read_text()
+)["slipway_sealing_secrets"]
 
 
 def sealed_secret(secret: str) -> str:
@@ -75,10 +79,13 @@ def plan_file(tmp_path: Path) -> dict[str, object]:
 def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets" / "staging"
     commit(secrets, "platform/platform-db-app", "data/valkey-users", "observability/openpanel")
+    commit(secrets, "observability/signoz-clickhouse")
     # Sealed for another namespace: it does not make data/business-db-app.
     commit(secrets, "apps/business-db-app")
     (secrets / "README.md").write_text("not a manifest, not read\n")
-    run = plan(tmp_path, secrets)
+    # staging declares business-db-app; without its declaration the fix says to declare it.
+    undeclared = [item for item in STAGING_DECLARATIONS if item["name"] != "business-db-app"]
+    run = plan(tmp_path, secrets, slipway_sealing_secrets=undeclared)
     assert run.rc == 0, run.raw[-3000:]
     # vault-storage is declared in the staging inventory, business-db-app is not.
     assert (
@@ -94,13 +101,14 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     )
     assert f"({secrets}/apps.business-db-app.yml seals apps/business-db-app" in run.output
     assert run.output.count("[WARNING]:") == 2, run.raw[-3000:]
-    assert "SealedSecrets: 3 of 5 needed Secrets committed" in run.output
+    assert "SealedSecrets: 5 of 7 needed Secrets committed" in run.output
     section = plan_file(tmp_path)
     assert section["dir"] == str(secrets)
     assert section["committed"] == [
         "apps/business-db-app",
         "data/valkey-users",
         "observability/openpanel",
+        "observability/signoz-clickhouse",
         "platform/platform-db-app",
     ]
     missing = section["missing"]
@@ -129,7 +137,7 @@ def test_strict_mode_fails_on_a_missing_sealed_secret(tmp_path: Path) -> None:
     run = plan(tmp_path, secrets, components_require_sealed_secrets=True)
     assert run.rc == 0, run.raw[-3000:]
     assert "[WARNING]" not in run.output
-    assert "SealedSecrets: 5 of 5 needed Secrets committed" in run.output
+    assert "SealedSecrets: 7 of 7 needed Secrets committed" in run.output
 
 
 def test_a_file_that_is_not_a_sealed_secret_fails_naming_it(tmp_path: Path) -> None:

@@ -28,19 +28,25 @@ STANDIN = ROOT / "tests" / "standins" / "charts" / "generic"
 KUBE_VERSION = "1.34"
 # Custom resources of operators have no Kubernetes schema; the openpanel chart's are
 # checked field by field in test_openpanel_chart.py.
-CUSTOM_GROUPS = ("postgresql.cnpg.io/", "traefik.io/")
+CUSTOM_GROUPS = (
+    "postgresql.cnpg.io/",
+    "traefik.io/",
+    "clickhouse.altinity.com/",
+    "clickhouse-keeper.altinity.com/",
+)
 EVERYWHERE = {"sealed-secrets", "cloudnative-pg", "platform-db", "business-db", "valkey"}
 EXPECTED = {
-    "dev": EVERYWHERE | {"headlamp", "kubero"},
+    # kubero is off in the catalog until it publishes an operator+UI chart.
+    "dev": EVERYWHERE | {"headlamp"},
     "ci": EVERYWHERE,
-    "test": EVERYWHERE | {"headlamp", "kubero", "kube-arangodb", "clickhouse-operator"},
+    "test": EVERYWHERE | {"headlamp", "kube-arangodb", "clickhouse-operator"},
     "staging": EVERYWHERE
     | {
         "headlamp",
-        "kubero",
         "kube-arangodb",
         "clickhouse-operator",
         "vault",
+        "signoz-clickhouse",
         "signoz",
         "otel-collector",
         "openpanel",
@@ -48,10 +54,10 @@ EXPECTED = {
     "prod": EVERYWHERE
     | {
         "headlamp",
-        "kubero",
         "kube-arangodb",
         "clickhouse-operator",
         "vault",
+        "signoz-clickhouse",
         "signoz",
         "otel-collector",
         "openpanel",
@@ -157,6 +163,22 @@ def test_plan_renders_and_validates(inventory: str, airgap: Path, tmp_path: Path
         hosts = {doc["spec"]["rules"][0]["host"] for doc in openpanel if doc["kind"] == "Ingress"}
         assert hosts == {DASHBOARD_HOST[inventory].replace("dashboard.", "openpanel.", 1)}
         assert "Secret" not in {doc["kind"] for doc in openpanel}
+        # Every needed Secret is at least declared: the plan only lacks sealing.
+        undeclared = [item for item in plan["sealed_secrets"]["missing"] if not item["declared"]]
+        assert undeclared == []
+        # SigNoz's ClickHouse user: password by Secret reference, pods' network only.
+        store = documents(plan_dir / "manifests" / "signoz-clickhouse.yaml")
+        [installation] = [doc for doc in store if doc["kind"] == "ClickHouseInstallation"]
+        users = installation["spec"]["configuration"]["users"]
+        assert users["signoz/password"] == {
+            "valueFrom": {"secretKeyRef": {"name": "signoz-clickhouse", "key": "password"}}
+        }
+        assert users["signoz/networks/ip"] == ["10.42.0.0/16"]
+    if inventory == "prod":
+        # HA Vault: the ingress's Service vault-active needs Kubernetes service registration.
+        vault = yaml.safe_load((plan_dir / "values" / "vault.yaml").read_text())["server"]
+        assert vault["ha"]["enabled"] is True
+        assert 'service_registration "kubernetes" {}' in vault["ha"]["config"]
     again = run_plan(inventory, airgap, tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "changed=0" in again.stdout
@@ -275,6 +297,7 @@ def test_override_file_appends_and_replaces(airgap: Path, tmp_path: Path) -> Non
 PATH_OVERRIDE = """
 headlamp:
   repo: null
+  upstream: null
   path: tests/standins/charts/generic
   chart: generic
   version: 0.0.0
@@ -298,7 +321,7 @@ def test_path_chart_is_rendered_without_an_air_gap_folder(tmp_path: Path) -> Non
     for doc in documents(plan_dir / "manifests" / "headlamp.yaml"):
         kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
     # Nothing else has a chart at hand without the air-gap folder.
-    assert not (plan_dir / "manifests" / "kubero.yaml").exists()
+    assert not (plan_dir / "manifests" / "valkey.yaml").exists()
 
 
 ARTIFACTS_PLAY = """
@@ -334,18 +357,18 @@ def test_artifacts_records_checksums_once_and_refuses_changes(airgap: Path, tmp_
     first = run()
     assert first.returncode == 0, first.stdout + first.stderr
     recorded = (target / "charts" / "SHA256SUMS").read_text().splitlines()
-    assert "valkey-1.0.0.tgz" in {line.split()[1] for line in recorded}
+    assert "valkey-0.11.0.tgz" in {line.split()[1] for line in recorded}
     for line in recorded:
         digest, name = line.split()
         assert hashlib.sha256((target / "charts" / name).read_bytes()).hexdigest() == digest
     second = run()
     assert second.returncode == 0, second.stdout + second.stderr
     assert "changed=0" in second.stdout
-    with (target / "charts" / "valkey-1.0.0.tgz").open("ab") as stream:
+    with (target / "charts" / "valkey-0.11.0.tgz").open("ab") as stream:
         stream.write(b"tampered")
     third = run()
     assert third.returncode != 0
-    assert "valkey-1.0.0.tgz changed since it was recorded" in third.stdout
+    assert "valkey-0.11.0.tgz changed since it was recorded" in third.stdout
 
 
 def test_artifacts_leaves_path_charts_alone(airgap: Path, tmp_path: Path) -> None:
@@ -353,7 +376,7 @@ def test_artifacts_leaves_path_charts_alone(airgap: Path, tmp_path: Path) -> Non
     target = tmp_path / "airgap"
     shutil.copytree(airgap / "charts", target / "charts")
     (target / "charts" / "SHA256SUMS").unlink()
-    (target / "charts" / "valkey-1.0.0.tgz").unlink()
+    (target / "charts" / "valkey-0.11.0.tgz").unlink()
     override = tmp_path / "override.yml"
     override.write_text(PATH_OVERRIDE.replace("headlamp:", "valkey:"))
     playbook = tmp_path / "artifacts.yml"
@@ -372,4 +395,4 @@ def test_artifacts_leaves_path_charts_alone(airgap: Path, tmp_path: Path) -> Non
     }
     assert "cluster-0.3.0.tgz" in recorded
     assert not [name for name in recorded if name.startswith(("valkey", "generic"))]
-    assert not (target / "charts" / "valkey-1.0.0.tgz").exists()
+    assert not (target / "charts" / "valkey-0.11.0.tgz").exists()

@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.slipway.platform.plugins.module_utils.catalog import (
     CatalogError,
     ExecCheck,
+    Upstream,
     WaitCondition,
     parse_catalog,
     parse_component,
@@ -121,8 +122,96 @@ def test_exactly_one_chart_source(changes: dict[str, Any]) -> None:
         parse_component("x", entry(**changes))
     assert str(info.value) == (
         "components.x.repo: give exactly one of repo (a chart repository), "
-        "url (an archive) or path (a chart directory in the collection)"
+        "url (an archive) or path (a chart directory in the collection), or only "
+        "upstream for a chart published as source alone"
     )
+
+
+UPSTREAM = {
+    "repository": "github:valkey-io/valkey-helm",
+    "path": "valkey",
+    "ref": "dbcf6a6093cab69ef174ed0c1bb679ba92d0bf2d",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, None),
+        (
+            {"upstream": UPSTREAM},
+            Upstream("github:valkey-io/valkey-helm", "valkey", UPSTREAM["ref"]),
+        ),
+        (
+            {"upstream": UPSTREAM | {"path": "."}},
+            Upstream("github:valkey-io/valkey-helm", ".", UPSTREAM["ref"]),
+        ),
+        (
+            {
+                "upstream": UPSTREAM | {"path": "deploy/helm/x"},
+                "repo": None,
+                "url": "https://e/a.tgz",
+            },
+            Upstream("github:valkey-io/valkey-helm", "deploy/helm/x", UPSTREAM["ref"]),
+        ),
+        # A chart published only as source: upstream is its one source.
+        ({"upstream": UPSTREAM, "repo": None}, Upstream(**UPSTREAM)),
+    ],
+)
+def test_upstream_is_parsed(changes: dict[str, Any], expected: Upstream | None) -> None:
+    assert parse_component("valkey", entry(**changes)).upstream == expected
+
+
+@pytest.mark.parametrize(
+    ("upstream", "message"),
+    [
+        (
+            "github:a/b",
+            r"^components\.x\.upstream: must be a mapping with repository, path, ref, got str",
+        ),
+        (
+            UPSTREAM | {"tag": "v1"},
+            r"^components\.x\.upstream: unknown key\(s\) tag; known: repository",
+        ),
+        ({**UPSTREAM, "repository": None}, r"^components\.x\.upstream\.repository: is required"),
+        ({**UPSTREAM, "path": ""}, r"^components\.x\.upstream\.path: is required"),
+        (
+            {"repository": UPSTREAM["repository"], "path": "v"},
+            r"^components\.x\.upstream\.ref: is required",
+        ),
+        (UPSTREAM | {"ref": 12}, r"^components\.x\.upstream\.ref: must be a string, got int"),
+        (
+            UPSTREAM | {"repository": "https://github.com/a/b"},
+            r"^components\.x\.upstream\.repository: 'https://github\.com/a/b' must be github:<",
+        ),
+        (
+            UPSTREAM | {"repository": "github:a"},
+            r"^components\.x\.upstream\.repository: 'github:a' must be",
+        ),
+        (UPSTREAM | {"path": "../x"}, r"^components\.x\.upstream\.path: '\.\./x' must be '\.' or"),
+        (UPSTREAM | {"path": "/abs"}, r"^components\.x\.upstream\.path: '/abs' must be"),
+        (
+            UPSTREAM | {"ref": "v0.11.0"},
+            r"^components\.x\.upstream\.ref: 'v0\.11\.0' must be a full commit id",
+        ),
+        (
+            UPSTREAM | {"ref": "DBCF6A6093CAB69EF174ED0C1BB679BA92D0BF2D"},
+            r"^components\.x\.upstream\.ref: .*40 lowercase",
+        ),
+        (
+            UPSTREAM | {"ref": "dbcf6a6"},
+            r"^components\.x\.upstream\.ref: 'dbcf6a6' must be a full commit id",
+        ),
+    ],
+)
+def test_upstream_rejects(upstream: Any, message: str) -> None:
+    with pytest.raises(CatalogError, match=message):
+        parse_component("x", entry(upstream=upstream))
+
+
+def test_path_entry_takes_no_upstream() -> None:
+    with pytest.raises(CatalogError, match=r"^components\.x\.upstream: makes no sense with path"):
+        parse_component("x", entry(repo=None, path="charts/panel", upstream=UPSTREAM))
 
 
 @pytest.mark.parametrize(

@@ -107,6 +107,19 @@ def test_order_rejects(catalog: dict[str, Any], message: str) -> None:
         order_components(parse_catalog(catalog))
 
 
+def test_a_crd_the_cluster_brings_needs_no_provider() -> None:
+    # k3s installs Traefik's CRDs itself: a need for one is met by the cluster, and a
+    # provider in the catalog, where there is one, still orders the deploy.
+    catalog = {
+        "a": comp(crds=["middlewares.traefik.io", "x.example.com"]),
+        "b": comp(provides_crds=["x.example.com"]),
+    }
+    ordered = order_components(parse_catalog(catalog), frozenset({"middlewares.traefik.io"}))
+    assert [(c.name, after) for c, after in ordered] == [("b", ()), ("a", ("b",))]
+    with pytest.raises(ComponentPlanError, match=r"not among the CRDs the cluster brings"):
+        order_components(parse_catalog(catalog))
+
+
 def test_merge_layers_applies_the_three_layers() -> None:
     defaults = {"a": comp(values={"x": 1, "l": [1]})}
     environment = {"a": {"values": {"x": 2}}}
