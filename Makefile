@@ -39,8 +39,8 @@ lint: ## yamllint, ansible-lint (production), ruff, mypy, no-noqa check, ansible
 syntax: ## ansible-playbook --syntax-check of every playbook against every inventory
 	@$(GATE) syntax scripts/syntax-all $(ENVS)
 
-unit: ## pytest: unit, module and render tests
-	@$(GATE) pytest pytest -q
+unit: ## pytest: unit, module and render tests (one worker per core; a test file stays on one worker)
+	@$(GATE) pytest pytest -q -n auto --dist loadfile
 
 molecule: ## every molecule scenario on local test hosts (idempotence is a gate)
 	@$(GATE) molecule scripts/molecule-all
