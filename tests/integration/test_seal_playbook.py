@@ -139,3 +139,34 @@ def test_seal_playbook(tmp_path: Path) -> None:
         "slipway_sealing_secrets[apps/shop-api]: from_env variables SLIPWAY_TEST_STRIPE_KEY"
         in missing.output
     )
+
+
+# Characters a password may hold that Jinja, a shell or YAML would read as syntax.
+HOSTILE = "pw{{ 7*6 }}x{% raw %}y{#c#}}}$(id)`id`'\"\\n\nline2 {{"
+
+
+@pytest.mark.slow
+def test_values_are_sealed_verbatim_from_every_source(tmp_path: Path) -> None:
+    _extra_vars(tmp_path)
+    source = tmp_path / "state" / "sealing-values.vault.yml"
+    source.unlink()
+    write(source, yaml.safe_dump({"sealing_values": {"apps/shop-api": {"db_password": HOSTILE}}}))
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-vault"),
+            "encrypt",
+            "--vault-password-file",
+            str(tmp_path / "vault-pass"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")},
+    )
+    write(tmp_path / "ca.crt", HOSTILE)
+    run = _seal(tmp_path, env_value=HOSTILE)
+    assert run.rc == 0, run.raw[-3000:]
+    opened = open_manifest(rsa_key(), (tmp_path / "out" / "apps.shop-api.yml").read_text())
+    for key in ("db_password", "stripe_key", "ca.crt"):
+        assert opened[key] == HOSTILE.encode(), key
+    assert HOSTILE not in run.raw
