@@ -19,14 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-try:
-    import yaml
-except ImportError:
-    # PyYAML ships with ansible-core; component_plan reports its absence (missing_required_lib).
-    YAML_MISSING = True
-else:
-    YAML_MISSING = False
-
+from ansible_collections.slipway.platform.plugins.module_utils.bounded_yaml import (
+    InputError,
+    load_all,
+)
 from ansible_collections.slipway.platform.plugins.module_utils.sealing import (
     API_VERSION,
     KIND,
@@ -106,12 +102,9 @@ def _text_field(mapping: Any, key: str) -> str:
 def parse_sealed_secret_file(text: str, path: str) -> SealedSecretFile:
     """Return the Secret a committed SealedSecret manifest becomes; errors name the file."""
     try:
-        documents = [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or exc.__class__.__name__
-        raise SealedSecretsError(f"{path}: not valid YAML ({where}{problem})") from exc
+        documents = load_all(text, path)
+    except InputError as exc:
+        raise SealedSecretsError(str(exc)) from exc
     if len(documents) != 1:
         raise SealedSecretsError(
             f"{path}: holds {len(documents)} YAML documents; one SealedSecret per file expected"

@@ -31,11 +31,18 @@ from typing import Any
 try:
     import yaml
 except ImportError:
-    # PyYAML ships with ansible-core; without it only YAML text cannot be read.
+    # PyYAML ships with ansible-core; without it only YAML text cannot be read
+    # (bounded_yaml says so by name).
     HAS_YAML = False
 else:
     HAS_YAML = True
 
+from ansible_collections.slipway.platform.plugins.module_utils.bounded_yaml import (
+    InputError,
+    InputLimits,
+    check_size,
+    compose,
+)
 from ansible_collections.slipway.platform.plugins.module_utils.release_bundle_semver import (
     SEMVER_PATTERN,
     SemverError,
@@ -224,6 +231,7 @@ class BundleParams:
     path: str | None
     data: Any
     policy: ReleasePolicy
+    limits: InputLimits = field(default_factory=InputLimits)
 
 
 @dataclass
@@ -787,108 +795,129 @@ def _with_lines(found: Sequence[Violation], lines: Mapping[str, int]) -> list[Vi
 def _node_lines(
     node: yaml.Node, location: str, lines: dict[str, int], duplicates: list[Violation]
 ) -> None:
-    """Record the line of every key and list item below node; record duplicate keys."""
-    if isinstance(node, yaml.MappingNode):
-        first_seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            here = f"{location}.{key}" if location else key
-            line = key_node.start_mark.line + 1
-            if key in first_seen:
-                duplicates.append(
-                    Violation(
-                        here,
-                        f"duplicate key (first at line {first_seen[key]}); "
-                        "YAML keeps only the last",
-                        "keep one of the two entries",
-                        line,
+    """Record the line of every key and list item below node; record duplicate keys.
+
+    A node reached again through an alias is not walked again: its locations take
+    the line of the alias (the nearest parent recorded).
+    """
+    seen: set[int] = set()
+    pending: list[tuple[yaml.Node, str]] = [(node, location)]
+    while pending:
+        current, here = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            first_seen: dict[str, int] = {}
+            for key_node, value_node in current.value:
+                key = str(key_node.value)
+                below = f"{here}.{key}" if here else key
+                line = key_node.start_mark.line + 1
+                if key in first_seen:
+                    duplicates.append(
+                        Violation(
+                            below,
+                            f"duplicate key (first at line {first_seen[key]}); "
+                            "YAML keeps only the last",
+                            "keep one of the two entries",
+                            line,
+                        )
                     )
-                )
-                continue
-            first_seen[key] = line
-            lines[here] = line
-            _node_lines(value_node, here, lines, duplicates)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            here = f"{location}[{index}]"
-            lines[here] = item.start_mark.line + 1
-            _node_lines(item, here, lines, duplicates)
+                    continue
+                first_seen[key] = line
+                lines[below] = line
+                pending.append((value_node, below))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                below = f"{here}[{index}]"
+                lines[below] = item.start_mark.line + 1
+                pending.append((item, below))
 
 
-def load_bundle_text(text: str) -> tuple[Any, dict[str, int], list[Violation]]:
-    """Parse bundle YAML; return (data, line of each location, duplicate-key violations)."""
-    if not HAS_YAML:
-        raise BundleError(
-            [
-                Violation(
-                    "(yaml)",
-                    "PyYAML is not installed",
-                    "install PyYAML, or pass the bundle as data",
-                )
-            ]
-        )
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+def _input_violation(exc: InputError) -> BundleError:
+    """Report a bundle too large or not YAML as its one violation."""
+    return BundleError([Violation("(yaml)", exc.problem, exc.fix, exc.line)])
+
+
+def load_bundle_text(
+    text: str, limits: InputLimits | None = None
+) -> tuple[Any, dict[str, int], list[Violation]]:
+    """Parse bundle YAML within limits; return (data, line of each location, duplicate keys)."""
     try:
-        node = loader.get_single_node()
+        loader, node = compose(text, "bundle", limits or InputLimits())
+    except InputError as exc:
+        raise _input_violation(exc) from exc
+    try:
         lines: dict[str, int] = {}
         duplicates: list[Violation] = []
         if node is not None:
             _node_lines(node, "", lines, duplicates)
         data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        column = f", column {mark.column + 1}" if mark else ""
-        problem = " ".join(part for part in (exc.context, exc.problem) if part)
-        raise BundleError(
-            [
-                Violation(
-                    "(yaml)",
-                    f"syntax error{column}: {problem}",
-                    "correct the YAML at that line",
-                    line,
-                )
-            ]
-        ) from exc
     except yaml.YAMLError as exc:
-        raise BundleError(
-            [Violation("(yaml)", f"not YAML: {exc}", "write the bundle as YAML")]
-        ) from exc
+        problem = InputError("bundle", f"not YAML: {exc}", "write it as YAML")
+        raise _input_violation(problem) from exc
     finally:
         loader.dispose()
     return data, lines, duplicates
+
+
+def _read_bundle(path: str, limits: InputLimits) -> str:
+    """Read a bundle file no larger than the limit, without reading a larger one into memory."""
+    try:
+        with Path(path).open("rb") as stream:
+            raw = stream.read(limits.max_bytes + 1)
+        check_size(len(raw), "bundle", limits)
+        return raw.decode("utf-8")
+    except InputError as exc:
+        raise _input_violation(exc) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise BundleError(
+            [
+                Violation(
+                    "path",
+                    f"cannot read {path}: {reason}",
+                    "pass an existing bundle file, e.g. releases/dev/bundle.yml",
+                )
+            ]
+        ) from exc
+
+
+def _check_unit_count(data: Any, limits: InputLimits) -> None:
+    """Refuse more units than the limit before any of them is checked."""
+    units = data.get("units") if isinstance(data, dict) else None
+    if isinstance(units, list) and len(units) > limits.max_units:
+        raise BundleError(
+            [
+                Violation(
+                    "units",
+                    f"{len(units)} units, more than the limit of {limits.max_units}",
+                    "split the release, or raise slipway_input_limits.max_units "
+                    "for this environment",
+                )
+            ]
+        )
 
 
 def check_release_bundle(params: BundleParams) -> Bundle:
     """Load the bundle from a path, YAML text or data and validate it; raise BundleError."""
     if params.path is not None:
         try:
-            text = Path(params.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-            raise BundleError(
-                [
-                    Violation(
-                        "path",
-                        f"cannot read {params.path}: {reason}",
-                        "pass an existing bundle file, e.g. releases/dev/bundle.yml",
-                    )
-                ]
-            ) from exc
-        try:
-            return _validate_text(text, params.policy)
+            return _validate_text(_read_bundle(params.path, params.limits), params)
         except BundleError as exc:
             raise BundleError(exc.violations, params.path) from exc
     if isinstance(params.data, str):
-        return _validate_text(params.data, params.policy)
+        return _validate_text(params.data, params)
+    _check_unit_count(params.data, params.limits)
     return validate_bundle(params.data, params.policy)
 
 
-def _validate_text(text: str, policy: ReleasePolicy) -> Bundle:
+def _validate_text(text: str, params: BundleParams) -> Bundle:
     """Validate YAML text, reporting duplicate keys alongside every other violation."""
-    data, lines, duplicates = load_bundle_text(text)
+    data, lines, duplicates = load_bundle_text(text, params.limits)
+    _check_unit_count(data, params.limits)
     try:
-        bundle = validate_bundle(data, policy, lines)
+        bundle = validate_bundle(data, params.policy, lines)
     except BundleError as exc:
         raise BundleError(
             sorted([*duplicates, *exc.violations], key=lambda item: item.line or 0)

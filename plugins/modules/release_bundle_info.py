@@ -29,6 +29,15 @@ options:
     description:
       - The bundle as a dictionary, or as YAML text. Mutually exclusive with O(path).
     type: raw
+  limits:
+    description:
+      - Overrides of the input limits, usually the environment's C(slipway_input_limits). A bundle
+        beyond one is refused, naming the limit, before it is walked.
+      - C(max_bytes) (default 2 MiB) for the file or text, C(max_nodes) (200000) for its values
+        once YAML aliases are expanded, C(max_depth) (64) for its nesting, C(max_units) (1000) for
+        its units.
+    type: dict
+    default: {}
   policy:
     description: The environment's release policy (inventory C(release.yml)).
     type: dict
@@ -151,6 +160,10 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.slipway.platform.plugins.module_utils.bounded_yaml import (
+    InputError,
+    input_limits,
+)
 from ansible_collections.slipway.platform.plugins.module_utils.release_bundle import (
     TAG_POLICIES,
     BundleError,
@@ -166,6 +179,7 @@ def main() -> None:
         argument_spec={
             "path": {"type": "path"},
             "data": {"type": "raw"},
+            "limits": {"type": "dict", "default": {}},
             "policy": {
                 "type": "dict",
                 "required": True,
@@ -193,8 +207,12 @@ def main() -> None:
         allow_prerelease=raw["allow_prerelease"],
     )
     try:
+        limits = input_limits(module.params["limits"], "limits")
+    except InputError as exc:
+        module.fail_json(msg=str(exc), env=policy.env)
+    try:
         bundle = check_release_bundle(
-            BundleParams(module.params["path"], module.params["data"], policy)
+            BundleParams(module.params["path"], module.params["data"], policy, limits)
         )
     except BundleError as exc:
         module.fail_json(

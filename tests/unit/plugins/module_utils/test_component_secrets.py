@@ -93,7 +93,7 @@ def test_parse_reads_the_secret_a_sealed_secret_becomes(
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("a: [b\n", "/s/x.yml: not valid YAML (line 2: ", id="not-yaml"),
+        pytest.param("a: [b\n", "/s/x.yml (line 1): YAML syntax error", id="not-yaml"),
         pytest.param("- a\n- b\n", "/s/x.yml: not a bitnami.com/v1alpha1 SealedSecret", id="list"),
         pytest.param(
             "apiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: b}\n",
@@ -119,7 +119,7 @@ def test_parse_reads_the_secret_a_sealed_secret_becomes(
     ],
 )
 def test_parse_names_the_file_of_a_bad_manifest(text: str, message: str) -> None:
-    with pytest.raises(SealedSecretsError, match=r"^/s/x\.yml: ") as info:
+    with pytest.raises(SealedSecretsError, match=r"^/s/x\.yml[ :]") as info:
         parse_sealed_secret_file(text, "/s/x.yml")
     assert message in str(info.value)
 

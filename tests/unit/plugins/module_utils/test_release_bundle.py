@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 import yaml
 
+from ansible_collections.slipway.platform.plugins.module_utils.bounded_yaml import InputLimits
 from ansible_collections.slipway.platform.plugins.module_utils.release_bundle import (
     Bundle,
     BundleError,
     BundleParams,
     ReleasePolicy,
     check_release_bundle,
+    load_bundle_text,
     split_image,
     validate_bundle,
 )
@@ -486,6 +488,8 @@ def test_yaml_text_violations_carry_lines() -> None:
         ("apiVersion: slipway.platform/v1\nunits: [a\nrelease: 1.0.0\n", 3),
         ("release: 1.0.0\n  units:\n   - bad\n", 2),
         ("units:\n  - name: web\n\timage: x\n", 3),
+        # An unclosed quote is found at the end of the input; the line is where it opens.
+        ('apiVersion: slipway.platform/v1\nrelease: "1.0.0\nunits:\n  - name: web\n', 2),
     ],
 )
 def test_yaml_syntax_error_names_the_line(text: str, line: int) -> None:
@@ -493,7 +497,7 @@ def test_yaml_syntax_error_names_the_line(text: str, line: int) -> None:
         check_release_bundle(BundleParams(None, text, PROD))
     [item] = info.value.violations
     assert (item.location, item.line) == ("(yaml)", line)
-    assert item.problem.startswith("syntax error, column ")
+    assert item.problem.startswith("YAML syntax error at column ")
 
 
 def test_path_that_cannot_be_read(tmp_path: Path) -> None:
@@ -569,10 +573,61 @@ def test_prod_example_is_rejected_elsewhere_without_digests() -> None:
 
 
 def test_yaml_text_without_pyyaml_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ansible_collections.slipway.platform.plugins.module_utils import release_bundle
+    from ansible_collections.slipway.platform.plugins.module_utils import bounded_yaml
 
-    monkeypatch.setattr(release_bundle, "HAS_YAML", False)
+    monkeypatch.setattr(bounded_yaml, "HAS_YAML", False)
     with pytest.raises(BundleError, match=r"PyYAML is not installed"):
         check_release_bundle(BundleParams(None, "release: 1.0.0\n", PROD))
     # Data needs no YAML parser.
     assert validate_bundle(bundle(), PROD).release == "1.4.2"
+
+
+def alias_bomb(levels: int, width: int = 9) -> str:
+    """A bundle a few hundred bytes long whose aliases expand to width**levels values."""
+    lines = ["apiVersion: slipway.platform/v1", "kind: ReleaseBundle", "release: 1.0.0"]
+    lines.append("metadata: {source: &l0 [" + ", ".join(["x"] * width) + "]}")
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * width) + "]")
+    lines.append(f"units: [*l{levels - 1}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_alias_bomb_is_refused_in_bounded_time() -> None:
+    text = alias_bomb(9)
+    assert len(text) < 700
+    with pytest.raises(BundleError) as info:
+        check_release_bundle(BundleParams(None, text, PROD))
+    [item] = info.value.violations
+    assert item.location == "(yaml)"
+    assert "once its aliases are expanded" in item.problem
+    assert "slipway_input_limits.max_nodes" in item.fix
+
+
+def test_aliases_within_the_limit_are_walked_once() -> None:
+    # 9**4 values once expanded, 9 * 4 written: lines are kept for what is written,
+    # so walking a bundle never costs more than its text.
+    data, lines, duplicates = load_bundle_text(alias_bomb(4))
+    assert len(data["units"][0]) == 9
+    assert len(lines) < 60
+    assert duplicates == []
+
+
+def test_more_units_than_the_limit_are_refused_before_checking() -> None:
+    data = bundle()
+    data["units"] = [dict(data["units"][0], name=f"u{index}") for index in range(4)]
+    limits = InputLimits(max_units=3)
+    for source in (data, yaml.safe_dump(data)):
+        with pytest.raises(BundleError) as info:
+            check_release_bundle(BundleParams(None, source, PROD, limits))
+        [item] = info.value.violations
+        assert (item.location, item.problem) == ("units", "4 units, more than the limit of 3")
+
+
+def test_bundle_file_larger_than_the_limit_is_not_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.yml"
+    path.write_text(yaml.safe_dump(bundle()) + "#" * 4096)
+    with pytest.raises(BundleError) as info:
+        check_release_bundle(BundleParams(str(path), None, PROD, InputLimits(max_bytes=1024)))
+    [item] = info.value.violations
+    assert item.problem == "1025 bytes, more than the limit of 1024"
+    assert str(path) in str(info.value)

@@ -308,7 +308,7 @@ def test_bad_request(overrides: dict[str, object], message: str) -> None:
         (b"short", None, r"^fingerprint_key: at least 32"),
         (FKEY, "just: text\n", r"^dest: not a SealedSecret"),
         (FKEY, "kind: SealedSecret\napiVersion: v1\n", r"^dest: apiVersion is not"),
-        (FKEY, "{unclosed", r"^dest: not YAML"),
+        (FKEY, "{unclosed", r"^dest \(line 1\): YAML syntax error"),
     ],
 )
 def test_bad_key_or_existing_file(key: bytes, existing: str | None, message: str) -> None:

@@ -85,7 +85,7 @@ def test_every_violation_with_location(set_module_args: SetArgs) -> None:
         ({"path": "x", "data": {}, "policy": DEV_POLICY}, "mutually exclusive: path|data"),
         ({"data": {}, "policy": {**DEV_POLICY, "tag_policy": "qa"}}, "tag_policy must be one of"),
         ({"data": {}, "policy": {"env": "dev", "tag_policy": "dev"}}, "allowed_registries"),
-        ({"data": "units: [", "policy": DEV_POLICY}, r"\(yaml\) \(line 2\): syntax error"),
+        ({"data": "units: [", "policy": DEV_POLICY}, r"\(yaml\) \(line 2\): YAML syntax error"),
         (
             {"data": {}, "policy": {**DEV_POLICY, "allowed_registries": []}},
             "policy.allowed_registries",
