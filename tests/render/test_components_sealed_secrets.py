@@ -153,4 +153,4 @@ def test_a_file_that_is_not_a_sealed_secret_fails_naming_it(tmp_path: Path) -> N
     (secrets / "data.valkey-users.yml").write_text("metadata: [name\n")
     run = plan(tmp_path, secrets)
     assert run.rc != 0
-    assert f"{secrets}/data.valkey-users.yml: not valid YAML (line 2: " in run.output
+    assert f"{secrets}/data.valkey-users.yml (line 1): YAML syntax error" in run.output
