@@ -5,7 +5,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 ENVS := dev ci test staging prod
 GATE := scripts/gate
 
-.PHONY: help setup hosts hosts-destroy demo test test-real lint syntax unit molecule bench build sanity lock
+.PHONY: help setup hosts hosts-destroy demo test test-fast test-real lint syntax unit molecule bench build sanity lock
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -24,6 +24,11 @@ demo: hosts ## run site.yml as the dev environment on the local test hosts
 
 test: setup ## every gate: lint, syntax, unit and render tests, molecule
 	@scripts/gate-all
+
+test-fast: setup ## the inner loop, under a minute: ruff, yamllint and every test not marked slow (make test before pushing)
+	@$(GATE) ruff ruff check .
+	@$(GATE) yamllint yamllint --strict .
+	@$(GATE) pytest-fast pytest -q -n auto --dist loadfile -m "not slow"
 
 test-real: setup ## the cluster half on a real kube-apiserver with the real upstream charts (not in test; skips, saying why, without them)
 	@scripts/test-real

@@ -38,8 +38,9 @@ PLAYBOOK = """
         content: |-
           {%%- set found = namespace(pairs=[]) -%%}
           {%%- for result in read.results -%%}
-          {%%-   set found.pairs = found.pairs + [[result.item, result.msg if result.failed | default(false)
-                                                  else result.ansible_facts['case_' ~ result.item]]] -%%}
+          {%%-   set got = result.msg if result.failed | default(false)
+                       else result.ansible_facts['case_' ~ result.item] -%%}
+          {%%-   set found.pairs = found.pairs + [[result.item, got]] -%%}
           {%%- endfor -%%}
           {{ dict(found.pairs) | to_json }}
 """
