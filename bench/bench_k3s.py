@@ -33,7 +33,10 @@ def _run(argv: list[str], env: dict[str, str] | None = None) -> str:
     return proc.stdout
 
 
-def _inventory(lab: str, work: Path, count: int) -> tuple[Path, str]:
+def lab_inventory(
+    lab: str, work: Path, count: int, extra_vars: dict[str, object] | None = None
+) -> tuple[Path, str]:
+    """Create COUNT hosts (one server, the rest agents); return the inventory and gateway."""
     created = json.loads(
         _run(
             [
@@ -75,6 +78,7 @@ def _inventory(lab: str, work: Path, count: int) -> tuple[Path, str]:
                 "slipway_airgap_dir": "",
                 "slipway_k3s_release_url": f"http://{gateway}:{PORT}",
                 "slipway_k3s_service_limits": {"LimitNOFILE": 20000, "LimitNPROC": 32768},
+                **(extra_vars or {}),
             },
             "children": {
                 "k3s_cluster": {
@@ -89,6 +93,35 @@ def _inventory(lab: str, work: Path, count: int) -> tuple[Path, str]:
     path = work / "hosts.json"
     path.write_text(json.dumps(inventory))
     return path, gateway
+
+
+def serve_release(work: Path, gateway: str) -> None:
+    """Build the k3s stand-in release under WORK and serve it to the lab from GATEWAY."""
+    _run([sys.executable, str(RELEASE), "build", "--out", str(work / "rel"), "--version", VERSION])
+    _run(
+        [
+            sys.executable,
+            str(RELEASE),
+            "serve",
+            "--root",
+            str(work / "rel/k3s"),
+            "--bind",
+            gateway,
+            "--port",
+            str(PORT),
+            "--pidfile",
+            str(work / "pid"),
+            "--lifetime",
+            "1800",
+        ]
+    )
+
+
+def tear_down(lab: str, work: Path) -> None:
+    """Stop the release server and destroy the lab's hosts."""
+    if (work / "pid").exists():
+        _run([sys.executable, str(RELEASE), "stop", "--pidfile", str(work / "pid")])
+    _run([sys.executable, str(TESTHOSTS), "destroy", "--lab", lab])
 
 
 def _play(inventory: Path) -> tuple[float, dict[str, int]]:
@@ -111,35 +144,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=ROOT / ".testhosts") as tmp:
             work = Path(tmp)
             try:
-                inventory, gateway = _inventory(lab, work, count)
-                _run(
-                    [
-                        sys.executable,
-                        str(RELEASE),
-                        "build",
-                        "--out",
-                        str(work / "rel"),
-                        "--version",
-                        VERSION,
-                    ]
-                )
-                _run(
-                    [
-                        sys.executable,
-                        str(RELEASE),
-                        "serve",
-                        "--root",
-                        str(work / "rel/k3s"),
-                        "--bind",
-                        gateway,
-                        "--port",
-                        str(PORT),
-                        "--pidfile",
-                        str(work / "pid"),
-                        "--lifetime",
-                        "900",
-                    ]
-                )
+                inventory, gateway = lab_inventory(lab, work, count)
+                serve_release(work, gateway)
                 first, _ = _play(inventory)
                 again, again_changed = _play(inventory)
                 if any(again_changed.values()):
@@ -148,8 +154,7 @@ def main() -> None:
                     {"hosts": count, "first_s": round(first, 1), "rerun_s": round(again, 1)}
                 )
             finally:
-                _run([sys.executable, str(RELEASE), "stop", "--pidfile", str(work / "pid")])
-                _run([sys.executable, str(TESTHOSTS), "destroy", "--lab", lab])
+                tear_down(lab, work)
     print(f"{'hosts':>5}  {'first run (s)':>13}  {'no-change re-run (s)':>20}")
     for r in rows:
         print(f"{r['hosts']:>5}  {r['first_s']:>13.1f}  {r['rerun_s']:>20.1f}")
