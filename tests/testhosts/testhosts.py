@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import hashlib
 import ipaddress
 import json
@@ -415,8 +416,13 @@ def create(lab: str, names: list[str], subnet: str | None) -> dict[str, object]:
     image = image_ref()
     if not _image_exists(image):
         raise TestHostError(f"image {image} is missing: run `make setup` (or testhosts.py image)")
-    _ensure_key()
-    net = _lab_network(lab, subnet)
+    # Labs created side by side (molecule scenarios in parallel) must not make
+    # two keys or pick the same free subnet: the shared steps take a lock.
+    STATE.mkdir(parents=True, exist_ok=True)
+    with (STATE / "create.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _ensure_key()
+        net = _lab_network(lab, subnet)
     hosts = lab_hosts(lab, names, net)
     existing = {_name(c) for c in _containers(lab=lab)}
     wanted = {h.container for h in hosts}
