@@ -480,36 +480,50 @@ def _check_unit(walk: _Walk, index: int, item: Any) -> dict[str, Any] | None:
 
 
 def _check_build(walk: _Walk, units: list[tuple[int, dict[str, Any]]], release: str | None) -> None:
-    """Check that every unit carries the one release, and digests where the policy wants them."""
+    """Check that every unit carries the one release, and digests where the policy wants them.
+
+    Without a valid release (missing or refused above) the units are still held
+    to one build: every pinned tag must match the first unit's.
+    """
     policy = walk.policy
     pinned = [index for index, fields in units if fields.get("tag") not in (None, _LATEST)]
-    accepted = {release, f"v{release}"} if release and is_semver(release) else {release}
+    wanted = repr(release) if release else "the release's tag"
+    if release:
+        accepted = {release, f"v{release}"} if is_semver(release) else {release}
+        other = f"release {release!r}"
+    elif pinned:
+        first = dict(units)[pinned[0]]["tag"]
+        bare = first[1:] if first.startswith("v") and is_semver(first[1:]) else first
+        accepted = {bare, f"v{bare}"}
+        other = f"units[{pinned[0]}]'s tag {first!r}"
+    else:
+        accepted, other = set(), ""
     for index, fields in units:
         tag = fields.get("tag")
         if tag == _LATEST and not policy.rules.latest:
             walk.add(
                 f"units[{index}].tag",
                 f"'latest' is not allowed in {policy.env} (tag policy {policy.tag_policy})",
-                f"use the image tagged for the release ({release!r})",
+                f"use the image tagged for the release ({wanted})",
             )
         elif tag == _LATEST and pinned:
             walk.add(
                 f"units[{index}].tag",
                 f"'latest' mixes builds: units[{pinned[0]}] carries the release's tag",
-                f"tag every unit {release!r}, or (dev only) every unit 'latest'",
+                f"tag every unit {wanted}, or (dev only) every unit 'latest'",
             )
-        elif tag is not None and tag != _LATEST and release is not None and tag not in accepted:
+        elif tag is not None and tag != _LATEST and accepted and tag not in accepted:
             walk.add(
                 f"units[{index}].tag",
-                f"{tag!r} is not release {release!r}: every unit of a bundle comes from one build",
-                f"use the image built for {release!r}, or leave this unit out of the bundle",
+                f"{tag!r} is not {other}: every unit of a bundle comes from one build",
+                f"use the image built for {wanted}, or leave this unit out of the bundle",
             )
         if policy.digests_required and "digest" not in fields and fields.get("image"):
             walk.add(
                 f"units[{index}].digest",
                 f"missing; {policy.env} pins every image by digest",
                 "add the sha256 digest the registry reported for "
-                f"{fields['image']}:{tag or release}",
+                f"{fields['image']}:{tag or release or '<the release tag>'}",
             )
 
 
@@ -619,7 +633,9 @@ def _check_compatibility(
         target = index_of[requires]
         version = _unit_version(units[target], *release)
         if version is None:
-            if "version" not in units[target]:
+            # Without a valid release there is no version to fall back on yet:
+            # the release's own violation says what to fix first.
+            if "version" not in units[target] and release[0] is not None:
                 walk.add(
                     f"units[{target}].version",
                     f"missing; {location} needs the SemVer version of {requires!r} "

@@ -631,3 +631,48 @@ def test_bundle_file_larger_than_the_limit_is_not_parsed(tmp_path: Path) -> None
     [item] = info.value.violations
     assert item.problem == "1025 bytes, more than the limit of 1024"
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "release",
+    ["latest", "v1.4.2", "not a release", 142],
+    ids=["latest", "v-prefixed", "free text", "number"],
+)
+def test_an_invalid_release_still_lists_every_mixed_build_and_never_reads_none(
+    release: Any,
+) -> None:
+    data = bundle()
+    data["release"] = release
+    data["units"][0]["tag"] = "1.4.2"
+    data["units"][1]["tag"] = "1.4.1"
+    data["units"][1].pop("version")
+    data["units"][0].pop("digest")
+    found = violations(data, PROD)
+    assert "release" in [location for location, _ in found]
+    assert (
+        "units[1].tag",
+        "'1.4.1' is not units[0]'s tag '1.4.2': every unit of a bundle comes from one build "
+        "(fix: use the image built for the release's tag, or leave this unit out of the bundle)",
+    ) in found
+    assert (
+        "units[0].digest",
+        "missing; prod pins every image by digest (fix: add the sha256 "
+        f"digest the registry reported for {REGISTRY}/shop/web:1.4.2)",
+    ) in found
+    assert not [text for _, text in found if "None" in text], found
+
+
+def test_without_a_release_a_v_prefixed_tag_is_the_same_build() -> None:
+    data = bundle()
+    data["release"] = "not a release"
+    data["units"][0]["tag"] = "v1.4.2"
+    found = violations(data, PROD)
+    assert [location for location, _ in found] == ["release"], found
+
+
+def test_without_a_release_latest_fix_names_the_release_tag() -> None:
+    data = bundle()
+    data.pop("release")
+    data["units"][1]["tag"] = "latest"
+    found = dict(violations(data, PROD))
+    assert "use the image tagged for the release (the release's tag)" in found["units[1].tag"]
