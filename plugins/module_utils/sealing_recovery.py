@@ -122,10 +122,15 @@ def unseal(text: str, private_keys: Sequence[rsa.RSAPrivateKey], field_name: str
     opened_with: dict[str, str] = {}
     failed: dict[str, str] = {}
     for data_key in sorted(encrypted):
+        # The controller decodes with Go's base64.StdEncoding, which skips line
+        # breaks (CR, LF) and nothing else: a space or tab fails there too.
         try:
-            payload = base64.b64decode("".join(encrypted[data_key].split()), validate=True)
+            text = encrypted[data_key].replace("\r", "").replace("\n", "")
+            payload = base64.b64decode(text, validate=True)
         except binascii.Error:
             failed[data_key] = "not base64"
+            if any(c in text for c in " \t\f\v"):
+                failed[data_key] += " (only line breaks may split it; it holds spaces or tabs)"
             continue
         for key, fingerprint in zip(private_keys, prints, strict=True):
             try:

@@ -110,3 +110,16 @@ def _ec_pem() -> bytes:
 def test_load_private_keys_rejects(data: bytes, message: str) -> None:
     with pytest.raises(SealingError, match=rf"^private_keys: .*{message}"):
         load_private_keys(data)
+
+
+def test_unseal_takes_line_breaks_and_refuses_other_whitespace_as_the_controller_does() -> None:
+    manifest = yaml.safe_load(_sealed())
+    data = manifest["spec"]["encryptedData"]
+    wrapped = data["username"]
+    data["username"] = "\r\n".join(wrapped[i : i + 64] for i in range(0, len(wrapped), 64))
+    data["password"] = data["password"][:40] + " \t" + data["password"][40:]
+    result = unseal(yaml.safe_dump(manifest), [rsa_key()], "path")
+    assert result.opened == ("username",)
+    assert result.failed == {
+        "password": "not base64 (only line breaks may split it; it holds spaces or tabs)"
+    }
