@@ -103,9 +103,17 @@ opened_with:
   returned: always
   type: dict
 data:
-  description: Data key to opened value (UTF-8, or base64 for binary values).
+  description:
+    - Data key to opened value, as text when it is UTF-8.
+    - A value that is not UTF-8 is given base64-encoded and its key is listed in RV(binary_keys);
+      decode it with the C(b64decode) filter.
   returned: when reveal is true
   type: dict
+binary_keys:
+  description: Data keys whose opened value is not UTF-8, so RV(data) holds it base64-encoded.
+  returned: when reveal is true
+  type: list
+  elements: str
 """
 
 import base64
@@ -140,12 +148,12 @@ def _read_text(path: str, field_name: str) -> str:
         raise SealingError(f"{field_name}: cannot read {path} ({exc})") from exc
 
 
-def _shown(value: bytes) -> str:
-    """Return a value as text, or as base64 when it is not UTF-8."""
+def _shown(value: bytes) -> tuple[str, bool]:
+    """Return a value as text, or as base64 when it is not UTF-8, and whether it is binary."""
     try:
-        return value.decode("utf-8")
+        return value.decode("utf-8"), False
     except UnicodeDecodeError:
-        return base64.b64encode(value).decode()
+        return base64.b64encode(value).decode(), True
 
 
 def run_module(module: AnsibleModule) -> dict[str, Any]:
@@ -179,7 +187,9 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         "opened_with": dict(opened.opened_with),
     }
     if params["reveal"]:
-        result["data"] = {k: _shown(v) for k, v in opened.values.items()}
+        shown = {k: _shown(v) for k, v in opened.values.items()}
+        result["data"] = {k: text for k, (text, _binary) in shown.items()}
+        result["binary_keys"] = sorted(k for k, (_text, binary) in shown.items() if binary)
     return result
 
 

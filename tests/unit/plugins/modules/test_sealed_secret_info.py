@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -107,6 +108,30 @@ def test_reveal_needs_no_log(run: Run, fail: Run, sealed: str) -> None:
     assert PLAINTEXT not in json.dumps(failure)
     result = run({**params, "_ansible_no_log": True})
     assert result["data"] == {"password": PLAINTEXT}
+    assert result["binary_keys"] == []
+
+
+def test_reveal_marks_values_that_are_not_utf8(run: Run, tmp_path: Path) -> None:
+    binary = b"\xff\xfe\x00key"
+    request = SealRequest(
+        name="db",
+        namespace="platform",
+        scope="namespace-wide",
+        values={"blob": binary, "text": b"plain"},
+    )
+    plan = plan_sealed_secret(request, load_cert(cert_pem(rsa_key()), now=NOW), b"f" * 32, None)
+    path = write(tmp_path / "db.yml", plan.text)
+    result = run(
+        {
+            "path": str(path),
+            "private_key_content": private_pem(rsa_key()).decode(),
+            "reveal": True,
+            "_ansible_no_log": True,
+        }
+    )
+    assert result["binary_keys"] == ["blob"]
+    assert base64.b64decode(result["data"]["blob"]) == binary
+    assert result["data"]["text"] == "plain"
 
 
 def test_not_a_sealed_secret(fail: Run, tmp_path: Path) -> None:
