@@ -648,7 +648,7 @@ def test_an_invalid_release_still_lists_every_mixed_build_and_never_reads_none(
     data["units"][1].pop("version")
     data["units"][0].pop("digest")
     found = violations(data, PROD)
-    assert "release" in [location for location, _ in found]
+    assert "release" in [location for location, _problem in found]
     assert (
         "units[1].tag",
         "'1.4.1' is not units[0]'s tag '1.4.2': every unit of a bundle comes from one build "
@@ -659,7 +659,7 @@ def test_an_invalid_release_still_lists_every_mixed_build_and_never_reads_none(
         "missing; prod pins every image by digest (fix: add the sha256 "
         f"digest the registry reported for {REGISTRY}/shop/web:1.4.2)",
     ) in found
-    assert not [text for _, text in found if "None" in text], found
+    assert not [text for _location, text in found if "None" in text], found
 
 
 def test_without_a_release_a_v_prefixed_tag_is_the_same_build() -> None:
@@ -667,7 +667,7 @@ def test_without_a_release_a_v_prefixed_tag_is_the_same_build() -> None:
     data["release"] = "not a release"
     data["units"][0]["tag"] = "v1.4.2"
     found = violations(data, PROD)
-    assert [location for location, _ in found] == ["release"], found
+    assert [location for location, _problem in found] == ["release"], found
 
 
 def test_without_a_release_latest_fix_names_the_release_tag() -> None:
