@@ -12,7 +12,9 @@ parallel, so the phase costs about one wait, not one per release. On a real
 cluster add the slowest release's readiness time to these numbers.
 
 1. `-e apps=previous` for N releases, then the same again (no change).
-2. `-e helm_release=NAME` for one release.
+2. `-e helm_release=NAME` for one release, and `-e component=vault`, whose release
+   and namespace the component planner resolves from the catalog (the difference
+   between the two rows is that resolution).
 3. The pure decision (parse `helm history -o json` of 256 revisions and plan).
 """
 
@@ -61,8 +63,8 @@ def seed(work: Path, store: Any, releases: int, wait: float) -> None:
     """Give the stand-ins N releases at revision 3 and two bundle records (revisions 2, 3)."""
     history, _ = history_core()
     names = [f"app{index:02d}" for index in range(releases)]
-    for name in names:
-        path = work / "helm" / "apps" / f"{name}.json"
+    for namespace, name in [("apps", name) for name in names] + [("platform", "vault")]:
+        path = work / "helm" / namespace / f"{name}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         revisions = json.loads(FIXTURE.read_text())
         path.write_text(json.dumps({"revisions": revisions, "delay_seconds": wait}))
@@ -141,6 +143,9 @@ def bench_playbook(releases: int, wait: float) -> list[tuple[str, float, str]]:
             rows.append((label + " (again)", seconds, recap))
             seconds, recap = play(work, "-e", "helm_release=app00", "-e", "revision=3")
             rows.append((f"helm_release=app00, wait {wait:g}s", seconds, recap))
+            # The planner resolves the component's release and namespace from the catalog.
+            seconds, recap = play(work, "-e", "component=vault", "-e", "revision=3")
+            rows.append((f"component=vault (resolved by the plan), wait {wait:g}s", seconds, recap))
         finally:
             server.shutdown()
     return rows

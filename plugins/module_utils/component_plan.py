@@ -14,6 +14,7 @@ no diff of it holds a credential).
 from __future__ import annotations
 
 import heapq
+import json
 import os
 import re
 import tempfile
@@ -47,10 +48,10 @@ from ansible_collections.slipway.platform.plugins.module_utils.deep_merge import
 
 MANAGED_BY = "slipway"
 POD_SECURITY_LEVELS = ("privileged", "baseline", "restricted")
-# Keys whose non-empty literal value would be a credential in plain text.
+# Keys (and environment variable names) whose non-empty literal value would be a
+# credential in plain text: one rule for catalog values and release-bundle units.
 _SECRET_KEY = re.compile(
-    r"(password|passwd|passphrase|token|secret|apikey|api_key|secretkey|sessionkey|session_key|privatekey|private_key)$",
-    re.IGNORECASE,
+    r"(passw|passphrase|secret|token|api_?key|private_?key|session_?key)", re.IGNORECASE
 )
 # Keys that name a Secret instead of holding one.
 _SECRET_REF_KEY = re.compile(
@@ -58,6 +59,8 @@ _SECRET_REF_KEY = re.compile(
 )
 _SUMMARY_FILE = "plan.yml"
 _NAMESPACES_FILE = "namespaces.yaml"
+# The normalized release bundle, next to the plan of its units.
+BUNDLE_FILE = "bundle.yaml"
 MANAGED_DIRS = ("values", "manifests")
 # Secret fields whose values never reach a plan file or a diff.
 _SECRET_DATA_FIELDS = ("data", "stringData")
@@ -125,24 +128,37 @@ def merge_layers(layers: list[Any]) -> dict[str, Any]:
     return merged
 
 
+def _looks_secret(name: Any, value: Any) -> bool:
+    """Return whether a literal value under this key or variable name is a credential."""
+    return (
+        isinstance(value, str)
+        and bool(value)
+        and bool(_SECRET_KEY.search(str(name)))
+        and not _SECRET_REF_KEY.search(str(name))
+    )
+
+
 def inline_secrets(values: Any, path: str = "") -> list[str]:
-    """Return the paths of values that look like credentials written in plain text."""
+    """Return the paths of values that look like credentials written in plain text.
+
+    A mapping key counts, and so does an environment variable written the Kubernetes
+    way (``{name: DB_PASSWORD, value: ...}``), shown as ``env[0].value (DB_PASSWORD)``.
+    """
     found: list[str] = []
     if isinstance(values, dict):
         for key, value in values.items():
             child = f"{path}.{key}" if path else str(key)
-            if (
-                isinstance(value, str)
-                and value
-                and _SECRET_KEY.search(str(key))
-                and not _SECRET_REF_KEY.search(str(key))
-            ):
+            if _looks_secret(key, value):
                 found.append(child)
             else:
                 found.extend(inline_secrets(value, child))
     elif isinstance(values, list):
         for index, item in enumerate(values):
-            found.extend(inline_secrets(item, f"{path}[{index}]"))
+            child = f"{path}[{index}]"
+            if isinstance(item, dict) and _looks_secret(item.get("name"), item.get("value")):
+                found.append(f"{child}.value ({item['name']})")
+            else:
+                found.extend(inline_secrets(item, child))
     return found
 
 
@@ -210,27 +226,35 @@ def _find_cycle(before: dict[str, set[str]], stuck: set[str]) -> list[str]:
 
 
 def order_components(
-    components: tuple[Component, ...], cluster_crds: frozenset[str] = frozenset()
+    components: tuple[Component, ...],
+    cluster_crds: frozenset[str] = frozenset(),
+    rank: dict[str, int] | None = None,
 ) -> list[tuple[Component, tuple[str, ...]]]:
     """Return enabled components in deploy order with their direct predecessors.
 
-    Phase first, then dependencies; ties break by name so the order is stable.
+    Phase first, then dependencies; ties break by rank (a bundle's units keep the
+    bundle's order), then by name, so the order is stable.
     """
+    ranks = rank or {}
     every = {component.name: component for component in components}
     enabled = {name: component for name, component in every.items() if component.enabled}
     before = _check_references(enabled, every, cluster_crds)
     remaining = {name: set(deps) for name, deps in before.items()}
-    ready = [(enabled[name].phase, name) for name, deps in remaining.items() if not deps]
+    ready = [
+        (enabled[name].phase, ranks.get(name, 0), name)
+        for name, deps in remaining.items()
+        if not deps
+    ]
     heapq.heapify(ready)
     ordered: list[tuple[Component, tuple[str, ...]]] = []
     while ready:
-        _rank, name = heapq.heappop(ready)
+        _phase, _rank, name = heapq.heappop(ready)
         ordered.append((enabled[name], tuple(sorted(before[name]))))
         for other, deps in remaining.items():
             if name in deps:
                 deps.discard(name)
                 if not deps:
-                    heapq.heappush(ready, (enabled[other].phase, other))
+                    heapq.heappush(ready, (enabled[other].phase, ranks.get(other, 0), other))
     if len(ordered) != len(enabled):
         stuck = {name for name, deps in remaining.items() if deps}
         cycle = _find_cycle(before, stuck)
@@ -264,12 +288,24 @@ def build_plan(
     env: str,
     namespaces: dict[str, Any] | None = None,
     cluster_crds: tuple[str, ...] = (),
+    apps: tuple[Component, ...] = (),
 ) -> Plan:
-    """Merge the layers, validate the catalog and return the environment's plan."""
+    """Merge the layers, validate the catalog and return the environment's plan.
+
+    apps are release-bundle units already made components (app_plan); they keep
+    their bundle order after the catalog's phases.
+    """
     try:
         components = parse_catalog(merge_layers(layers))
     except (CatalogError, MergeError) as exc:
         raise ComponentPlanError(str(exc)) from exc
+    clashes = sorted({app.name for app in apps} & {component.name for component in components})
+    if clashes:
+        raise ComponentPlanError(
+            f"bundle.units: {', '.join(clashes)} also name catalog components; "
+            "plan a bundle and the catalog separately"
+        )
+    components = (*components, *apps)
     for component in components:
         leaked = inline_secrets(component.values)
         if leaked:
@@ -287,11 +323,62 @@ def build_plan(
             crds=component.crds,
         )
         for index, (component, after) in enumerate(
-            order_components(components, frozenset(cluster_crds))
+            order_components(
+                components,
+                frozenset(cluster_crds),
+                {app.name: position for position, app in enumerate(apps)},
+            )
         )
     ]
     disabled = tuple(component for component in components if not component.enabled)
     return Plan(env, tuple(releases), disabled, _namespaces(releases, namespaces or {}))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which planned releases a run applies: by phase, by name, or exactly one component."""
+
+    phases: tuple[int, ...] = ()
+    only: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    component: str = ""
+
+
+def select_releases(plan: Plan, selection: Selection) -> list[PlannedRelease]:
+    """Return the releases the selection chooses, in deploy order.
+
+    Every name given must be in the catalog (enabled or disabled): a typo fails,
+    naming the option and the known names. A component named alone is chosen even
+    when disabled here (it may still be deployed, and rolling it back is allowed).
+    """
+    known = [release.component.name for release in plan.releases] + [
+        component.name for component in plan.disabled
+    ]
+    if selection.component:
+        if selection.component not in known:
+            raise ComponentPlanError(
+                f"component: {json.dumps(selection.component)} is not in the catalog of "
+                f"{plan.env}; known components: {', '.join(sorted(known))}"
+            )
+        chosen = [r for r in plan.releases if r.component.name == selection.component]
+        return chosen or [
+            PlannedRelease(0, component, (), (), component.crds)
+            for component in plan.disabled
+            if component.name == selection.component
+        ]
+    for option, names in (("only", selection.only), ("exclude", selection.exclude)):
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ComponentPlanError(
+                f"{option}: unknown component(s) {', '.join(unknown)}; known: {', '.join(known)}"
+            )
+    return [
+        release
+        for release in plan.releases
+        if (not selection.phases or release.component.phase in selection.phases)
+        and (not selection.only or release.component.name in selection.only)
+        and release.component.name not in selection.exclude
+    ]
 
 
 def secret_needs(plan: Plan) -> list[SecretNeed]:
@@ -658,11 +745,18 @@ def _changes(root: Path, files: dict[str, str]) -> tuple[list[str], list[str]]:
         for rel, content in sorted(files.items())
         if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != content
     ]
-    removed = sorted(
-        str(path.relative_to(root))
+    managed = [
+        path
         for folder in MANAGED_DIRS
         if (root / folder).is_dir()
         for path in (root / folder).rglob("*")
+    ]
+    # YAML files beside the summary are the plan's too (an older layout's, say).
+    if root.is_dir():
+        managed.extend(path for path in root.iterdir() if path.suffix in (".yaml", ".yml"))
+    removed = sorted(
+        str(path.relative_to(root))
+        for path in managed
         if path.is_file() and str(path.relative_to(root)) not in files
     )
     return written, removed

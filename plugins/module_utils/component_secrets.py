@@ -81,6 +81,21 @@ class MissingSecret:
 
 
 @dataclass(frozen=True)
+class SealingHints:
+    """How the project declares and seals a Secret, as the caller phrases it.
+
+    The library knows no project layout: the role that runs the plan says where the
+    declarations live and which command seals them. Empty fields give a generic fix.
+    """
+
+    # The command that seals the environment's declarations; the fix appends
+    # -e '{"sealing_secrets_only": [...]}' to seal only the missing Secret.
+    seal_command: str = ""
+    # Where the environment's declarations (slipway_sealing_secrets) are kept.
+    declarations: str = ""
+
+
+@dataclass(frozen=True)
 class SecretsCheck:
     """The outcome of the cross-check for one environment."""
 
@@ -88,6 +103,7 @@ class SecretsCheck:
     directory: str
     committed: tuple[SealedSecretFile, ...]
     missing: tuple[MissingSecret, ...]
+    hints: SealingHints = SealingHints()
 
 
 def _text_field(mapping: Any, key: str) -> str:
@@ -213,17 +229,23 @@ def find_missing(
 
 
 def check_sealed_secrets(
-    needs: Sequence[SecretNeed], directory: str, env: str, declared: frozenset[str] = frozenset()
+    needs: Sequence[SecretNeed],
+    directory: str,
+    env: str,
+    declared: frozenset[str] = frozenset(),
+    hints: SealingHints = SealingHints(),
 ) -> SecretsCheck:
     """Read the committed SealedSecrets of directory and return what the needs lack."""
     committed = load_sealed_secrets(directory)
-    return SecretsCheck(env, directory, committed, find_missing(needs, committed, declared))
+    return SecretsCheck(env, directory, committed, find_missing(needs, committed, declared), hints)
 
 
-def seal_command(env: str, secret: str) -> str:
-    """Return the command that seals only one Secret of env."""
+def seal_command(hints: SealingHints, secret: str) -> str:
+    """Return how to seal only one Secret: the project's command, or a generic step."""
     only = json.dumps({"sealing_secrets_only": [secret]})
-    return f"ansible-playbook playbooks/seal.yml -i inventories/{env} --ask-vault-pass -e '{only}'"
+    if not hints.seal_command:
+        return f"seal it from the environment's sealing declarations (with -e '{only}')"
+    return f"{hints.seal_command} -e '{only}'"
 
 
 def fix_hint(check: SecretsCheck, missing: MissingSecret) -> str:
@@ -234,10 +256,11 @@ def fix_hint(check: SecretsCheck, missing: MissingSecret) -> str:
     if not missing.declared:
         steps.append(
             f"add {{name: {need.name}, namespace: {need.namespace}}} with its values "
-            f"(literal, from_source, from_env, from_file or generate) to slipway_sealing_secrets "
-            f"(inventories/{check.env}/group_vars/all/sealing.yml)"
+            f"(literal, from_source, from_env, from_file or generate) to slipway_sealing_secrets"
+            + (f" ({check.hints.declarations})" if check.hints.declarations else "")
         )
-    steps.append(f"run {seal_command(check.env, need.secret)}")
+    command = seal_command(check.hints, need.secret)
+    steps.append(command if not check.hints.seal_command else f"run {command}")
     steps.append(f"commit {target}")
     hint = ", then ".join(steps)
     for sealed in missing.elsewhere:

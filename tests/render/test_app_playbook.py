@@ -71,12 +71,24 @@ def check_build(env: str, build: Path, validate_manifest: Callable[..., None]) -
     """Assert the build directory holds exactly the bundle's units, valid and with its images."""
     units = bundle_units(env)
     names = [unit["name"] for unit in units]
-    assert sorted(path.name for path in build.iterdir()) == sorted(
-        ["bundle.yaml", *(f"{n}.yaml" for n in names), *(f"{n}.values.yaml" for n in names)]
+    assert sorted(
+        str(path.relative_to(build)) for path in build.rglob("*") if path.is_file()
+    ) == sorted(
+        [
+            "bundle.yaml",
+            "plan.yml",
+            "namespaces.yaml",
+            *(f"manifests/{n}.yaml" for n in names),
+            *(f"values/{n}.yaml" for n in names),
+        ]
     )
     for unit in units:
         docs = [
-            doc for doc in yaml.safe_load_all((build / f"{unit['name']}.yaml").read_text()) if doc
+            doc
+            for doc in yaml.safe_load_all(
+                (build / "manifests" / f"{unit['name']}.yaml").read_text()
+            )
+            if doc
         ]
         for doc in docs:
             validate_manifest(doc)
@@ -100,8 +112,10 @@ def test_ci_render_check_mode_then_apply_then_idempotent(
     assert rc == 0, (failures(output), stderr)
     assert output["stats"]["localhost"]["changed"] > 0
     assert not build.exists()
-    build.mkdir()
-    (build / "gone.yaml").write_text("kind: Stale\n")
+    (build / "manifests").mkdir(parents=True)
+    # A unit no longer in the bundle, and a file of the layout before the plan's.
+    (build / "manifests" / "gone.yaml").write_text("kind: Stale\n")
+    (build / "gone.values.yaml").write_text("replicaCount: 1\n")
     rc, output, stderr = playbook("ci", build)
     assert rc == 0, (failures(output), stderr)
     assert output["stats"]["localhost"]["changed"] > 0
@@ -120,7 +134,9 @@ def test_prod_render_pins_digests_and_exposes_hosts(
     hosts = {
         doc["metadata"]["name"]: doc["spec"]["rules"][0]["host"]
         for name in ("web", "api")
-        for doc in yaml.safe_load_all((tmp_path / "apps" / f"{name}.yaml").read_text())
+        for doc in yaml.safe_load_all(
+            (tmp_path / "apps" / "manifests" / f"{name}.yaml").read_text()
+        )
         if doc and doc["kind"] == "Ingress"
     }
     assert hosts == {"web": "example.com", "api": "api.example.com"}
@@ -150,11 +166,11 @@ def test_bad_bundle_fails_with_every_violation(tmp_path: Path) -> None:
     [
         (
             {"web": {"env": [{"name": "DB_PASSWORD", "value": "hunter2"}]}},
-            "slipway_release_unit_values: DB_PASSWORD look like secrets in plain env",
+            "apps.unit_values.web.env[0].value (DB_PASSWORD): looks like a credential",
         ),
         (
             {"api": {"image": {"reference": "registry.example.com/other:1"}}},
-            "slipway_release_unit_values: api set image or release",
+            "apps.unit_values: api.image set image or release",
         ),
     ],
     ids=["secret-in-env", "image-override"],

@@ -10,6 +10,7 @@ from ansible_collections.slipway.platform.plugins.module_utils.catalog import pa
 from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
     REDACTED,
     ComponentPlanError,
+    Selection,
     build_plan,
     chart_source,
     check_chart_directories,
@@ -23,6 +24,7 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_plan im
     plan_table,
     redact_secrets,
     release_record,
+    select_releases,
     sync_files,
 )
 
@@ -142,6 +144,11 @@ def test_merge_layers_applies_the_three_layers() -> None:
         ({"auth": {"existingSecret": "db"}, "secretName": "x", "secretKey": "url"}, []),
         ({"auth": {"passwordKey": "admin"}, "tokenRef": "t"}, []),
         ({"replicas": 2, "token": None}, []),
+        # Environment variables the Kubernetes way: the name says what the value is.
+        ({"env": [{"name": "DB_PASSWORD", "value": "x"}]}, ["env[0].value (DB_PASSWORD)"]),
+        ({"env": [{"name": "SECRET_KEY_BASE", "value": "x"}]}, ["env[0].value (SECRET_KEY_BASE)"]),
+        ({"env": [{"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db"}}}]}, []),
+        ({"env": [{"name": "LOG_LEVEL", "value": "debug"}]}, []),
     ],
 )
 def test_inline_secrets(values: dict[str, Any], found: list[str]) -> None:
@@ -421,3 +428,49 @@ def test_file_diffs_one_per_changed_file(tmp_path: Path) -> None:
         assert "hunter2" not in diff["before"] + diff["after"]
     # file_diffs only reads.
     assert (tmp_path / "plan.yml").read_text() == "a\n"
+
+
+SELECTABLE = {
+    "op": comp(0),
+    "db": comp(2),
+    "cache": comp(2),
+    "off": comp(1, enabled=False),
+}
+
+
+@pytest.mark.parametrize(
+    ("selection", "chosen"),
+    [
+        (Selection(), ["op", "cache", "db"]),
+        (Selection(phases=(2,)), ["cache", "db"]),
+        (Selection(phases=(0, 2), exclude=("db",)), ["op", "cache"]),
+        (Selection(only=("db", "op")), ["op", "db"]),
+        (Selection(only=("off",)), []),
+        (Selection(component="db"), ["db"]),
+        # A disabled component named alone is resolved (a rollback may need it).
+        (Selection(component="off"), ["off"]),
+    ],
+)
+def test_select_releases(selection: Selection, chosen: list[str]) -> None:
+    plan = build_plan([SELECTABLE], "dev")
+    assert [release.component.name for release in select_releases(plan, selection)] == chosen
+
+
+@pytest.mark.parametrize(
+    ("selection", "message"),
+    [
+        (
+            Selection(only=("db", "nope")),
+            r"^only: unknown component\(s\) nope; known: op, cache, db, off$",
+        ),
+        (Selection(exclude=("x", "y")), r"^exclude: unknown component\(s\) x, y; known: "),
+        (
+            Selection(component="nope"),
+            r'^component: "nope" is not in the catalog of dev; '
+            r"known components: cache, db, off, op$",
+        ),
+    ],
+)
+def test_select_releases_refuses_unknown_names(selection: Selection, message: str) -> None:
+    with pytest.raises(ComponentPlanError, match=message):
+        select_releases(build_plan([SELECTABLE], "dev"), selection)

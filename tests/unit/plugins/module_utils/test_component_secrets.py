@@ -9,6 +9,7 @@ import yaml
 from ansible_collections.slipway.platform.plugins.module_utils.component_secrets import (
     SealedSecretFile,
     SealedSecretsError,
+    SealingHints,
     SecretNeed,
     check_record,
     check_sealed_secrets,
@@ -222,10 +223,33 @@ def test_load_refuses_a_file_in_place_of_the_directory(tmp_path: Path) -> None:
         load_sealed_secrets(str(target))
 
 
+PROD = SealingHints(
+    seal_command="ansible-playbook playbooks/seal.yml -i inventories/prod --ask-vault-pass",
+    declarations="inventories/prod/group_vars/all/sealing.yml",
+)
+STAGING = SealingHints(
+    seal_command="ansible-playbook playbooks/seal.yml -i inventories/staging --ask-vault-pass",
+    declarations="inventories/staging/group_vars/all/sealing.yml",
+)
+
+
 def test_seal_command_seals_only_that_secret() -> None:
-    assert seal_command("prod", "data/valkey-users") == (
+    assert seal_command(PROD, "data/valkey-users") == (
         "ansible-playbook playbooks/seal.yml -i inventories/prod --ask-vault-pass "
         '-e \'{"sealing_secrets_only": ["data/valkey-users"]}\''
+    )
+
+
+def test_without_hints_the_fix_names_no_project_path(tmp_path: Path) -> None:
+    check = check_sealed_secrets([NEED], str(tmp_path), "prod")
+    [missing] = check.missing
+    message = missing_message(check, missing)
+    assert "inventories/" not in message
+    assert "playbooks/" not in message
+    assert message.endswith(
+        "to slipway_sealing_secrets, then seal it from the environment's sealing declarations "
+        '(with -e \'{"sealing_secrets_only": ["data/valkey-users"]}\'), '
+        f"then commit {tmp_path}/data.valkey-users.yml"
     )
 
 
@@ -233,7 +257,7 @@ def test_messages_name_component_secret_and_fix(tmp_path: Path) -> None:
     write(tmp_path / "apps.valkey-users.yml", sealed(namespace="apps"))
     needs = [NEED, SecretNeed("vault", "platform", "vault-storage")]
     check = check_sealed_secrets(
-        needs, str(tmp_path), "staging", frozenset({"platform/vault-storage"})
+        needs, str(tmp_path), "staging", frozenset({"platform/vault-storage"}), STAGING
     )
     undeclared, declared = check.missing
     message = missing_message(check, undeclared)
@@ -242,13 +266,13 @@ def test_messages_name_component_secret_and_fix(tmp_path: Path) -> None:
         "(not declared): add {name: valkey-users, namespace: data} with its values"
     )
     assert "slipway_sealing_secrets (inventories/staging/group_vars/all/sealing.yml)" in message
-    assert seal_command("staging", "data/valkey-users") in message
+    assert seal_command(STAGING, "data/valkey-users") in message
     assert f"commit {tmp_path}/data.valkey-users.yml" in message
     assert f"({tmp_path}/apps.valkey-users.yml seals apps/valkey-users: another namespace)" in (
         message
     )
     hint = fix_hint(check, declared)
-    assert hint.startswith(f"run {seal_command('staging', 'platform/vault-storage')}, then commit")
+    assert hint.startswith(f"run {seal_command(STAGING, 'platform/vault-storage')}, then commit")
     assert "(declared but not sealed)" in missing_message(check, declared)
     record = check_record(check)
     assert record["dir"] == str(tmp_path)

@@ -243,7 +243,15 @@ def test_missing_sealed_secret_warns_and_is_in_the_plan(
     secrets.mkdir(parents=True)
     for name, text in files.items():
         (secrets / name).write_text(text)
-    set_module_args(args(tmp_path / "plan", layers=NEEDS_SECRET, sealed_secrets_dir=str(secrets)))
+    hints = {"seal_command": "ansible-playbook playbooks/seal.yml -i inventories/dev"}
+    set_module_args(
+        args(
+            tmp_path / "plan",
+            layers=NEEDS_SECRET,
+            sealed_secrets_dir=str(secrets),
+            sealing_hints=hints,
+        )
+    )
     result = exit_result(component_plan.main)
     plan = yaml.safe_load((tmp_path / "plan" / "plan.yml").read_text())
     assert plan["sealed_secrets"] == result["sealed_secrets"]
@@ -274,6 +282,9 @@ def test_required_sealed_secret_fails_after_writing_the_plan(
             sealed_secrets_dir=str(tmp_path / "absent"),
             sealing_declarations=[{"name": "app-creds", "namespace": "data", "from_source": ["x"]}],
             require_sealed_secrets=True,
+            sealing_hints={
+                "seal_command": "ansible-playbook playbooks/seal.yml -i inventories/dev"
+            },
         )
     )
     result = fail_result(component_plan.main)
@@ -375,3 +386,63 @@ def test_path_chart_version_must_match_its_chart_yaml(
         "components.panel.version: 0.1.0 differs from charts/panel/Chart.yaml version 0.2.0"
     )
     assert not (tmp_path / "plan").exists()
+
+
+ROOT = Path(__file__).parents[4]
+BUNDLE = {
+    "release": "r1",
+    "units": [
+        {"name": "web", "tag": "r1", "reference": "registry.example.com/web:r1"},
+        {"name": "api", "tag": "r1", "reference": "registry.example.com/api:r1"},
+    ],
+    "bundle": {"release": "r1", "units": [{"name": "web"}, {"name": "api"}]},
+}
+APPS = {"resource_profile": "small", "profiles": {"small": {"replicaCount": 1}}}
+
+
+def test_a_bundle_is_planned_and_rendered_as_app_chart_releases(
+    tmp_path: Path,
+    set_module_args: SetArgs,
+    exit_result: Runner,
+    helm_calls: list[list[str]],
+    warnings: list[str],
+) -> None:
+    dest = tmp_path / "apps"
+    set_module_args(
+        {
+            "env": "ci",
+            "bundle": BUNDLE,
+            "apps": {**APPS, "unit_values": {"gone": {}}},
+            "dest": str(dest),
+            "collection_dir": str(ROOT),
+        }
+    )
+    result = exit_result(component_plan.main)
+    assert [release["name"] for release in result["selected"]] == ["web", "api"]
+    assert {release["chart_ref"] for release in result["selected"]} == {str(ROOT / "charts/app")}
+    assert sorted(call[2] for call in helm_calls) == ["api", "web"]
+    assert result["rendered"] == ["web", "api"]
+    assert yaml.safe_load((dest / "bundle.yaml").read_text()) == BUNDLE["bundle"]
+    assert yaml.safe_load((dest / "values" / "web.yaml").read_text())["image"] == {
+        "reference": "registry.example.com/web:r1",
+        "pullPolicy": "IfNotPresent",
+    }
+    assert (dest / "manifests" / "api.yaml").is_file()
+    assert warnings == [
+        "apps: gone is not a unit of release r1; its unit values and host are not used"
+    ]
+
+
+def test_without_dest_one_component_resolves_and_nothing_is_written(
+    tmp_path: Path,
+    set_module_args: SetArgs,
+    exit_result: Runner,
+    helm_calls: list[list[str]],
+) -> None:
+    set_module_args({"layers": [CATALOG], "env": "dev", "component": "app"})
+    result = exit_result(component_plan.main)
+    assert [(r["release"], r["namespace"]) for r in result["selected"]] == [("app", "data")]
+    assert result["changed"] is False
+    assert result["written"] == []
+    assert helm_calls == []
+    assert list(tmp_path.iterdir()) == []

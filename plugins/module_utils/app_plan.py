@@ -1,0 +1,198 @@
+"""The units of a validated release bundle as planned releases of the collection's app chart.
+
+Each unit becomes one component: a release named after the unit, in the apps
+namespace, of the chart directory the collection ships (``charts/app``), with the
+values of the environment's resource profile, then the unit's own values from the
+inventory, then what only the bundle decides (image, release id) and the host the
+domain rule gives it. The component planner then treats it as any catalog entry:
+the same secret check, merge, render, checks, build files and cleanup.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    import yaml
+except ImportError:
+    # PyYAML ships with ansible-core; the module reports its absence with missing_required_lib.
+    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
+
+from ansible_collections.slipway.platform.plugins.module_utils.catalog import Component
+from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
+    inline_secrets,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.deep_merge import (
+    MergeError,
+    deep_merge,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.domains import (
+    DomainError,
+    public_host,
+)
+
+# Apps deploy after every platform phase (playbooks/apps.yml is phase 999).
+APP_PHASE = 999
+# Keys of a unit's values that only the validated bundle sets.
+_PINNED_KEYS = ("image", "release")
+
+
+class AppPlanError(ValueError):
+    """The bundle's units cannot be planned; the message names the input field."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """How the environment deploys a bundle's units (the app_deploy role's settings)."""
+
+    env: str
+    chart: str
+    chart_version: str
+    chart_path: str
+    namespace: str = "apps"
+    resource_profile: str = ""
+    profiles: dict[str, Any] = field(default_factory=dict)
+    unit_values: dict[str, Any] = field(default_factory=dict)
+    ingress: dict[str, Any] = field(default_factory=dict)
+    ingress_enabled: bool = False
+    base_domain: str = ""
+    domain_style: str = "none"
+    tls_secrets: dict[str, Any] = field(default_factory=dict)
+
+
+def read_chart(collection_dir: str, chart_path: str) -> tuple[str, str]:
+    """Return the name and version of the app chart in the collection."""
+    shown = f"{chart_path}/Chart.yaml"
+    if not collection_dir:
+        raise AppPlanError(f"apps.chart_path: {chart_path} needs collection_dir")
+    try:
+        metadata = yaml.safe_load(
+            (Path(collection_dir) / chart_path / "Chart.yaml").read_text(encoding="utf-8")
+        )
+    except (OSError, UnicodeError, yaml.YAMLError) as exc:
+        raise AppPlanError(f"apps.chart_path: cannot read {shown} ({exc})") from exc
+    if not isinstance(metadata, dict) or not metadata.get("name") or not metadata.get("version"):
+        raise AppPlanError(f"apps.chart_path: {shown} has no name and version")
+    return str(metadata["name"]), str(metadata["version"])
+
+
+def _unit_names(bundle: dict[str, Any]) -> list[str]:
+    """Return the unit names of a release_bundle_info result, checking its shape."""
+    units = bundle.get("units")
+    if not isinstance(bundle.get("release"), str) or not isinstance(units, list):
+        raise AppPlanError("bundle: must be the result of release_bundle_info (release and units)")
+    names = []
+    for index, unit in enumerate(units):
+        if not isinstance(unit, dict) or not isinstance(unit.get("name"), str):
+            raise AppPlanError(f"bundle.units[{index}]: must be a mapping with a name")
+        if not isinstance(unit.get("reference"), str) or not unit["reference"]:
+            raise AppPlanError(f"bundle.units[{index}].reference: is required")
+        names.append(unit["name"])
+    return names
+
+
+def _check_settings(settings: AppSettings, names: list[str]) -> None:
+    """Refuse a profile that does not exist and unit values that set what the bundle sets."""
+    if settings.resource_profile not in settings.profiles:
+        raise AppPlanError(
+            f"apps.resource_profile: {settings.resource_profile!r} is not one of "
+            f"{', '.join(sorted(settings.profiles)) or 'the profiles (none given)'}"
+        )
+    if not isinstance(settings.profiles[settings.resource_profile], dict):
+        raise AppPlanError(f"apps.profiles.{settings.resource_profile}: must be a mapping")
+    pinned: list[str] = []
+    for name in names:
+        values = settings.unit_values.get(name) or {}
+        if not isinstance(values, dict):
+            raise AppPlanError(f"apps.unit_values.{name}: must be a mapping of chart values")
+        pinned.extend(f"{name}.{key}" for key in _PINNED_KEYS if key in values)
+        leaked = inline_secrets(values)
+        if leaked:
+            raise AppPlanError(
+                f"apps.unit_values.{name}.{leaked[0]}: looks like a credential in plain text; "
+                "chart values end up in build files and in helm's history, so put it in a "
+                "Secret (a SealedSecret) and list that Secret's name in envFromSecrets"
+            )
+    if pinned:
+        raise AppPlanError(
+            f"apps.unit_values: {', '.join(pinned)} set image or release; only the validated "
+            "bundle sets them, remove those keys"
+        )
+
+
+def _host(settings: AppSettings, name: str) -> str:
+    """Return the public host of a unit, or '' when it has no Ingress."""
+    if not settings.ingress_enabled or name not in settings.ingress:
+        return ""
+    prefix = settings.ingress[name]
+    try:
+        return public_host(
+            "" if prefix is None else str(prefix),
+            settings.env,
+            settings.base_domain,
+            settings.domain_style,
+        )
+    except DomainError as exc:
+        raise AppPlanError(f"apps.ingress.{name}: {exc}") from exc
+
+
+def unit_values(settings: AppSettings, unit: dict[str, Any], release: str) -> dict[str, Any]:
+    """Return the chart values of one unit: profile < unit values < what the bundle decides."""
+    host = _host(settings, unit["name"])
+    decided = {
+        "image": {
+            "reference": unit["reference"],
+            "pullPolicy": "Always" if unit.get("tag") == "latest" else "IfNotPresent",
+        },
+        "release": release,
+        "ingress": {
+            "enabled": bool(host),
+            "host": host,
+            "tlsSecretName": str(settings.tls_secrets.get(unit["name"]) or ""),
+        },
+    }
+    try:
+        merged: dict[str, Any] = deep_merge(
+            settings.profiles[settings.resource_profile],
+            settings.unit_values.get(unit["name"]) or {},
+            decided,
+        )
+    except MergeError as exc:
+        raise AppPlanError(f"apps.unit_values.{unit['name']}: {exc}") from exc
+    return merged
+
+
+def unit_components(bundle: dict[str, Any], settings: AppSettings) -> tuple[Component, ...]:
+    """Return every unit of the bundle as a component of the app chart, in bundle order."""
+    names = _unit_names(bundle)
+    _check_settings(settings, names)
+    return tuple(
+        Component(
+            name=unit["name"],
+            phase=APP_PHASE,
+            namespace=settings.namespace,
+            release=unit["name"],
+            chart=settings.chart,
+            version=settings.chart_version,
+            repo="",
+            url="",
+            sha256="",
+            archive="",
+            enabled=True,
+            values=unit_values(settings, unit, bundle["release"]),
+            path=settings.chart_path,
+            note=f"unit of release {bundle['release']}",
+        )
+        for unit in bundle["units"]
+    )
+
+
+def unused_settings(bundle: dict[str, Any], settings: AppSettings) -> list[str]:
+    """Return units the inventory has values or a host for that the bundle does not carry."""
+    names = set(_unit_names(bundle))
+    return sorted((set(settings.unit_values) | set(settings.ingress)) - names)
