@@ -829,7 +829,10 @@ def read_chart_defaults(chart: str) -> ChartDefaults:
 def manifest_documents(manifest: str) -> list[Any]:
     """Return the documents of a multi-document manifest (empty ones dropped)."""
     try:
-        return [document for document in yaml.safe_load_all(manifest) if document is not None]
+        loader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
+        return [
+            document for document in yaml.load_all(manifest, Loader=loader) if document is not None
+        ]
     except yaml.YAMLError as exc:
         raise ChartChecksError(f"rendered manifest is not YAML ({exc})") from exc
 
@@ -879,10 +882,14 @@ def check_plan(documents: Iterable[tuple[str, Any]], charts: Iterable[ReleaseCha
     findings = validate_custom_resources(documents, crd_schemas(documents))
     not_checked = [str(finding) for finding in findings if not finding.checked]
     values_findings: list[str] = []
+    # One read per chart: every unit of a release bundle shares the app chart.
+    read: dict[str, ChartDefaults] = {}
     for item in charts:
         where = f"components.{item.component}"
         try:
-            chart = read_chart_defaults(item.chart)
+            if item.chart not in read:
+                read[item.chart] = read_chart_defaults(item.chart)
+            chart = read[item.chart]
         except ChartUnreadable as exc:
             not_checked.append(f"{where}: values not checked: {exc}")
             continue

@@ -68,6 +68,17 @@ REDACTED = "<redacted by slipway>"
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
+def fast_safe_load(text: str) -> Any:
+    """Load one YAML document with the safe loader, libyaml's where PyYAML has it.
+
+    The same safe types, about ten times faster on the manifests helm renders (a bundle
+    of a thousand units is ten thousand documents).
+    """
+    if getattr(yaml, "__with_libyaml__", False):
+        return yaml.load(text, Loader=yaml.CSafeLoader)
+    return yaml.safe_load(text)
+
+
 def _represent_str(dumper: Any, value: str) -> Any:
     """Represent a string, as a literal block when it spans lines."""
     style = "|" if "\n" in value else None
@@ -448,9 +459,14 @@ def check_chart_directory(component: Component, collection_dir: str) -> None:
 
 def check_chart_directories(plan: Plan, collection_dir: str) -> None:
     """Check the directory of every enabled path chart against its catalog entry."""
+    checked: set[tuple[str, str, str]] = set()
     for release in plan.releases:
-        if release.component.path:
-            check_chart_directory(release.component, collection_dir)
+        component = release.component
+        # Once per chart: every unit of a release bundle is the same app chart.
+        pinned = (component.path, component.chart, component.version)
+        if component.path and pinned not in checked:
+            check_chart_directory(component, collection_dir)
+            checked.add(pinned)
 
 
 def release_record(
@@ -666,7 +682,7 @@ def redact_secrets(manifest: str) -> str:
     parts = _DOCUMENT_SEPARATOR.split(manifest)
     for index, part in enumerate(parts):
         try:
-            document = yaml.safe_load(part)
+            document = fast_safe_load(part)
         except yaml.YAMLError as exc:
             raise ComponentPlanError(f"manifest document {index} is not YAML ({exc})") from exc
         if not isinstance(document, dict) or document.get("kind") != "Secret":
