@@ -5,7 +5,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 ENVS := dev ci test staging prod
 GATE := scripts/gate
 
-.PHONY: help setup hosts hosts-destroy demo test test-fast test-real lint syntax unit molecule bench build sanity lock
+.PHONY: help setup hosts hosts-destroy demo test test-fast test-real lint syntax unit molecule bench build artifact-check sanity lock
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: setup ## benchmarks (not part of test); results in bench/results/
 
 build: ## the collection artifact in build/
 	ansible-galaxy collection build --force --output-path build/
+
+artifact-check: ## build the collection into build/artifact-check, check it holds no project file, install it fresh, ansible-doc every module
+	@scripts/check-artifact --keep build/artifact-check
 
 sanity: ## ansible-test sanity on plugins (needs the collection under ansible_collections/)
 	@scripts/sanity

@@ -16,18 +16,20 @@ an environment may change them with ``slipway_input_limits``.
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass, fields
 from typing import Any
 
 try:
     import yaml
-
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    HAS_YAML = False
+except ImportError:
+    # PyYAML ships with ansible-core; reading YAML text without it fails by name.
+    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
+else:
+    YAML_IMPORT_ERROR = None
 
 _LOADER: Any = None
-if HAS_YAML:
+if YAML_IMPORT_ERROR is None:
     _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 LIMITS_VARIABLE = "slipway_input_limits"
@@ -173,7 +175,7 @@ def _syntax_error(exc: yaml.YAMLError, source: str, text: str | bytes) -> InputE
 
 def compose(text: str | bytes, source: str, limits: InputLimits) -> tuple[Any, Any]:
     """Return the single document's node graph (None when empty) once the input is in bounds."""
-    if not HAS_YAML:
+    if YAML_IMPORT_ERROR is not None:
         raise InputError(source, "PyYAML is not installed", "install PyYAML")
     check_size(_byte_length(text, limits), source, limits)
     try:
@@ -202,7 +204,7 @@ def load(text: str | bytes, source: str, limits: InputLimits | None = None) -> A
 def load_all(text: str | bytes, source: str, limits: InputLimits | None = None) -> list[Any]:
     """Parse every document of a YAML stream within the limits; empty documents are dropped."""
     limits = limits or InputLimits()
-    if not HAS_YAML:
+    if YAML_IMPORT_ERROR is not None:
         raise InputError(source, "PyYAML is not installed", "install PyYAML")
     check_size(_byte_length(text, limits), source, limits)
     try:

@@ -20,6 +20,7 @@ import re
 import tempfile
 import traceback
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,11 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_secrets
 from ansible_collections.slipway.platform.plugins.module_utils.deep_merge import (
     MergeError,
     deep_merge,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.files import (
+    block_dumper,
+    dump_block_yaml,
+    write_atomic,
 )
 
 MANAGED_BY = "slipway"
@@ -77,19 +83,6 @@ def fast_safe_load(text: str) -> Any:
     if getattr(yaml, "__with_libyaml__", False):
         return yaml.load(text, Loader=yaml.CSafeLoader)
     return yaml.safe_load(text)
-
-
-def _represent_str(dumper: Any, value: str) -> Any:
-    """Represent a string, as a literal block when it spans lines."""
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-def _plan_dumper() -> Any:
-    """Return a YAML dumper class that writes multi-line strings as literal blocks."""
-    dumper: Any = type("_PlanDumper", (yaml.SafeDumper,), {})
-    dumper.add_representer(str, _represent_str)
-    return dumper
 
 
 class ComponentPlanError(ValueError):
@@ -595,15 +588,14 @@ def plan_table(
 
 
 def dump_yaml(data: Any) -> str:
-    """Return data as block-style YAML, stable from run to run."""
-    return yaml.dump(
-        data,
-        Dumper=_plan_dumper(),
-        default_flow_style=False,
-        sort_keys=False,
-        allow_unicode=True,
-        width=120,
-    )
+    """Return data as block-style YAML, stable from run to run (multi-line strings as blocks)."""
+    return dump_block_yaml(data, _plan_dumper())
+
+
+@cache
+def _plan_dumper() -> Any:
+    """Return the dumper of plan files: a string that spans lines is a literal block."""
+    return block_dumper(lambda value: "\n" in value)
 
 
 def plan_files(
@@ -786,13 +778,7 @@ def _sync_files(
     if check_mode:
         return written, removed
     for rel in written:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=".slipway-")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(files[rel])
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(target)
+        write_atomic(root / rel, files[rel])
     for rel in removed:
         (root / rel).unlink()
     return written, removed

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +34,9 @@ try:
 except ImportError:
     # PyYAML ships with ansible-core; without it only YAML text cannot be read
     # (bounded_yaml says so by name).
-    HAS_YAML = False
+    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
-    HAS_YAML = True
+    YAML_IMPORT_ERROR = None
 
 from ansible_collections.slipway.platform.plugins.module_utils.bounded_yaml import (
     InputError,

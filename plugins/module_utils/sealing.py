@@ -41,6 +41,10 @@ from ansible_collections.slipway.platform.plugins.module_utils.bounded_yaml impo
     InputError,
     load,
 )
+from ansible_collections.slipway.platform.plugins.module_utils.files import (
+    block_dumper,
+    dump_block_yaml,
+)
 
 try:
     import yaml
@@ -450,20 +454,10 @@ class _Literal(str):
     __slots__ = ()
 
 
-def _represent_literal(dumper: yaml.SafeDumper, data: _Literal) -> yaml.ScalarNode:
-    """Represent a _Literal as a literal block scalar."""
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style="|")
-
-
 @cache
-def _dumper() -> type[yaml.SafeDumper]:
-    """Return a SafeDumper that writes _Literal strings as literal blocks."""
-
-    class _SealingDumper(yaml.SafeDumper):
-        """SafeDumper with the _Literal representer."""
-
-    _SealingDumper.add_representer(_Literal, _represent_literal)
-    return _SealingDumper
+def _dumper() -> Any:
+    """Return the dumper of SealedSecret manifests: _Literal strings as literal blocks."""
+    return block_dumper(lambda value: isinstance(value, _Literal))
 
 
 @cache
@@ -485,9 +479,7 @@ def _yaml_key(key: str) -> str:
 
 def _dump(data: Any) -> str:
     """Return data as block YAML in insertion order."""
-    return yaml.dump(
-        data, Dumper=_dumper(), sort_keys=False, default_flow_style=False, width=1_000_000
-    )
+    return dump_block_yaml(data, _dumper(), width=1_000_000, allow_unicode=False)
 
 
 def render_manifest(manifest: Mapping[str, Any]) -> str:

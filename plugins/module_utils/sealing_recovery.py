@@ -36,7 +36,6 @@ from ansible_collections.slipway.platform.plugins.module_utils.sealing import (
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN (?:RSA )?PRIVATE KEY-----.+?-----END (?:RSA )?PRIVATE KEY-----", re.DOTALL
 )
-KEY_LABEL = "sealedsecrets.bitnami.com/sealed-secrets-key"
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ description:
     the plan is written, unless O(strict_checks) is false (then each one is a warning).
 version_added: 0.1.0
 author: Slipway maintainers (@slipway)
+extends_documentation_fragment:
+  - slipway.platform.helm
 options:
   layers:
     description:
@@ -89,10 +91,6 @@ options:
         O(chart_dir) or its directory in O(collection_dir).
     type: bool
     default: true
-  helm_binary:
-    description: The helm executable.
-    type: str
-    default: helm
   kube_version:
     description: Kubernetes version C(helm template) renders for.
     type: str
@@ -414,7 +412,7 @@ def _helm_template(
     params = module.params
     values_file = write_values_file(module.tmpdir, release)
     argv = helm_template_argv(
-        params["helm_binary"], release, chart, values_file, params["kube_version"]
+        params["binary_path"], release, chart, values_file, params["kube_version"]
     )
     rc, out, err = module.run_command(argv)
     return int(rc), str(out), str(err)
@@ -626,7 +624,7 @@ def main() -> None:
             "chart_dir": {"type": "path", "default": ""},
             "collection_dir": {"type": "path", "default": ""},
             "render": {"type": "bool", "default": True},
-            "helm_binary": {"type": "str", "default": "helm"},
+            "binary_path": {"type": "str", "default": "helm", "aliases": ["helm_binary"]},
             "kube_version": {"type": "str", "default": "1.34.0"},
             "sealed_secrets_dir": {"type": "path", "default": ""},
             "sealing_declarations": {"type": "list", "elements": "raw", "default": []},

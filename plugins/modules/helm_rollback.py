@@ -25,6 +25,8 @@ description:
   - Check mode reads the history and says what would happen, without rolling back.
 version_added: 0.1.0
 author: Slipway maintainers (@slipway)
+extends_documentation_fragment:
+  - slipway.platform.helm
 options:
   release:
     description: Name of the Helm release.
@@ -46,10 +48,6 @@ options:
   kubeconfig:
     description: Path to the kubeconfig; helm's default when omitted.
     type: path
-  binary_path:
-    description: The helm executable, a name on PATH or a path.
-    type: str
-    default: helm
   wait:
     description: Wait until the rolled-back resources are ready (C(--wait)), up to O(timeout).
     type: bool
@@ -183,7 +181,7 @@ def main() -> None:
             "namespace": {"type": "str"},
             "revision": {"type": "int"},
             "kubeconfig": {"type": "path"},
-            "binary_path": {"type": "str", "default": "helm"},
+            "binary_path": {"type": "str", "default": "helm", "aliases": ["helm_binary"]},
             "wait": {"type": "bool", "default": True},
             "timeout": {"type": "str", "default": "5m0s"},
             "history_max": {"type": "int", "default": 10},

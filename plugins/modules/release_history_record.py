@@ -101,12 +101,11 @@ new:
 """
 
 import datetime
-import os
-import tempfile
 from pathlib import Path
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.slipway.platform.plugins.module_utils.files import write_atomic
 from ansible_collections.slipway.platform.plugins.module_utils.release_history import (
     ReleaseHistoryError,
     plan_record,
@@ -139,12 +138,11 @@ def main() -> None:
         module.fail_json(msg=str(exc))
     if plan.mirror_changed and not module.check_mode:
         Path(params["mirror_dir"]).mkdir(mode=0o750, parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=params["mirror_dir"], prefix=".record-")
-        with os.fdopen(handle, "w") as stream:
-            stream.write(plan.mirror_text)
-        module.atomic_move(temp, plan.mirror_path)
-        # atomic_move gives a new file the umask's mode; history stays group-readable only.
-        module.set_mode_if_different(plan.mirror_path, "0640", False)
+        try:
+            # History stays group-readable only.
+            write_atomic(plan.mirror_path, plan.mirror_text, 0o640)
+        except OSError as exc:
+            module.fail_json(msg=f"mirror_dir: cannot write {plan.mirror_path} ({exc.strerror})")
     module.exit_json(
         changed=plan.mirror_changed,
         record=plan.record.as_dict(),

@@ -205,14 +205,14 @@ generated:
   elements: str
 """
 
-import os
-import tempfile
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.slipway.platform.plugins.module_utils.files import write_atomic
 
 try:
     from ansible_collections.slipway.platform.plugins.module_utils.sealing import (
@@ -275,13 +275,9 @@ def _write(module: AnsibleModule, dest: str, text: str) -> None:
     """Write text to dest atomically, creating its directory."""
     directory = Path(dest).parent
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=directory, prefix=".sealed-secret-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        write_atomic(dest, text)
     except OSError as exc:
         raise SealingError(f"dest: cannot write in {directory} ({exc.strerror})") from exc
-    module.atomic_move(tmp, dest)
 
 
 def _absent(module: AnsibleModule, dest: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ FIRST_HOST = 11
 SSH_WAIT_SECONDS = 90
 # Bump when _configure_rootfs changes what goes into the image.
 ROOTFS_LAYOUT = "2"
-# Limits the machine can grant without CAP_SYS_RESOURCE (DESIGN.md section 6).
+# Limits the machine can grant without CAP_SYS_RESOURCE (tests/testhosts/README.md).
 ULIMITS = ("nofile=20000:20000", "nproc=32768:32768")
 # Overlay on overlay fails for these; k3s and containerd get tmpfs instead.
 TMPFS = ("/var/lib/rancher", "/var/lib/containerd")

@@ -575,7 +575,7 @@ def test_prod_example_is_rejected_elsewhere_without_digests() -> None:
 def test_yaml_text_without_pyyaml_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
     from ansible_collections.slipway.platform.plugins.module_utils import bounded_yaml
 
-    monkeypatch.setattr(bounded_yaml, "HAS_YAML", False)
+    monkeypatch.setattr(bounded_yaml, "YAML_IMPORT_ERROR", "ModuleNotFoundError: yaml")
     with pytest.raises(BundleError, match=r"PyYAML is not installed"):
         check_release_bundle(BundleParams(None, "release: 1.0.0\n", PROD))
     # Data needs no YAML parser.

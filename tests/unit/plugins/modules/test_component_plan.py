@@ -171,7 +171,7 @@ def test_renders_with_helm_where_the_archive_is(
     charts = tmp_path / "charts"
     charts.mkdir()
     (charts / "app-2.0.0.tgz").write_bytes(b"stand-in: run_command is replaced below")
-    set_module_args(args(tmp_path / "plan", chart_dir=str(charts), helm_binary="/opt/helm"))
+    set_module_args(args(tmp_path / "plan", chart_dir=str(charts), binary_path="/opt/helm"))
     result = exit_result(component_plan.main)
     assert result["rendered"] == ["app"]
     assert result["not_rendered"] == ["op"]
