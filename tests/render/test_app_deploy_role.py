@@ -43,10 +43,10 @@ def test_main_covers_every_default() -> None:
 @pytest.mark.parametrize("env", ENVS)
 def test_inventory_supplies_the_shared_settings(env: str) -> None:
     group_vars = ROOT / "inventories" / env / "group_vars" / "all"
-    defined = {
-        **yaml.safe_load((group_vars / "main.yml").read_text()),
-        **yaml.safe_load((group_vars / "release.yml").read_text()),
-    }
+    # Every file Ansible loads for the environment, the common layer (00-common.yml) first.
+    defined: dict[str, Any] = {}
+    for path in sorted(group_vars.glob("*.yml")):
+        defined.update(yaml.safe_load(path.read_text()) or {})
     text = (ROLE / "defaults" / "main.yml").read_text()
     used = {
         word.strip("{} |") for word in text.split() if word.strip("{} |").startswith("slipway_")

@@ -1,4 +1,4 @@
-"""The five inventories keep their environments apart."""
+"""The five inventories keep their environments apart, and share one common layer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("dev", "ci", "test", "staging", "prod")
+COMMON = ROOT / "inventories" / "common.yml"
 
 
 def _main_vars(env: str) -> dict[str, object]:
@@ -33,3 +34,44 @@ def test_production_like_environments_can_roll_k3s_back() -> None:
             (ROOT / "inventories" / env / "group_vars" / "all" / "k3s.yml").read_text()
         )
         assert k3s.get("slipway_k3s_embedded_etcd") is True, env
+
+
+def test_every_environment_loads_the_common_layer_first() -> None:
+    for env in ENVIRONMENTS:
+        group_vars = ROOT / "inventories" / env / "group_vars" / "all"
+        link = group_vars / "00-common.yml"
+        assert link.is_symlink(), env
+        assert link.resolve() == COMMON.resolve(), env
+        assert sorted(path.name for path in group_vars.glob("*.yml"))[0] == link.name, env
+
+
+def test_environments_keep_only_what_differs() -> None:
+    """A name of the common layer set again to the same value in an environment is a copy."""
+    common = yaml.safe_load(COMMON.read_text())
+    copies = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for env in ENVIRONMENTS
+        for path in sorted((ROOT / "inventories" / env / "group_vars" / "all").glob("*.yml"))
+        if not path.is_symlink()
+        for name, value in (yaml.safe_load(path.read_text()) or {}).items()
+        if name in common and value == common[name]
+    ]
+    assert copies == []
+    # What is the same in all five environments belongs in the common layer.
+    shared = [
+        name
+        for name in set.intersection(*(set(environment_vars(env)) for env in ENVIRONMENTS))
+        if name not in common
+        and all(environment_vars(env)[name] == environment_vars("ci")[name] for env in ENVIRONMENTS)
+        and str(environment_vars("ci")[name]).startswith("{{")
+    ]
+    assert shared == []
+
+
+def environment_vars(env: str) -> dict[str, object]:
+    """The variables an environment's own files set (the common layer left out)."""
+    found: dict[str, object] = {}
+    for path in sorted((ROOT / "inventories" / env / "group_vars" / "all").glob("*.yml")):
+        if not path.is_symlink():
+            found.update(yaml.safe_load(path.read_text()) or {})
+    return found
