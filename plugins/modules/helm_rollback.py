@@ -62,13 +62,15 @@ options:
       - 0 keeps all.
     type: int
     default: 10
+extends_documentation_fragment:
+  - slipway.platform.attributes
 attributes:
   check_mode:
-    description: Reads the history and says what would happen, without rolling back.
     support: full
+    details: Reads the history and says what would happen, without rolling back.
   diff_mode:
-    description: Returns the revision, chart and app version before and after, never values.
     support: full
+    details: Returns the revision, chart and app version before and after, never values.
 notes:
   - Uses helm 3 or 4. With helm 4, C(--wait) means the watcher strategy.
 seealso:

@@ -70,13 +70,9 @@ options:
         description: Whether a SemVer pre-release (C(1.5.0-rc.1)) may be deployed.
         type: bool
         default: true
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Nothing changes, so there is no diff.
-    support: none
+extends_documentation_fragment:
+  - slipway.platform.attributes
+  - slipway.platform.attributes.info_module
 notes:
   - The bundle format is described by C(schemas/release-bundle.schema.json)
     and C(docs/release-bundles.md).

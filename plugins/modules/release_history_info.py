@@ -18,12 +18,9 @@ version_added: 0.1.0
 author: Slipway maintainers (@slipway)
 options:
   configmaps:
-    description: History ConfigMaps read from the cluster. Omit to read the mirror.
+    description: History ConfigMaps read from the cluster. Omit to read the mirror in O(mirror_dir).
     type: list
     elements: dict
-  mirror_dir:
-    description: Controller directory of the history mirror, read when O(configmaps) is omitted.
-    type: path
   kind:
     description: Only records of this kind.
     type: str
@@ -41,13 +38,10 @@ options:
     description: At most this many records in RV(records) and RV(table); 0 means all.
     type: int
     default: 20
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Not supported.
-    support: none
+extends_documentation_fragment:
+  - slipway.platform.release_history
+  - slipway.platform.attributes
+  - slipway.platform.attributes.info_module
 """
 
 EXAMPLES = r"""

@@ -48,8 +48,6 @@ options:
     elements: dict
     default: []
   mirror_dir:
-    description: Controller directory of the history mirror (C(history/) in the backup directory).
-    type: path
     required: true
   namespace:
     description: Namespace of the history ConfigMaps.
@@ -58,12 +56,14 @@ options:
   now:
     description: Time of the record, RFC 3339 UTC; the current time when omitted.
     type: str
+extends_documentation_fragment:
+  - slipway.platform.release_history
+  - slipway.platform.attributes
 attributes:
   check_mode:
-    description: Computes the record and reports the change without writing the mirror.
     support: full
+    details: Computes the record and reports the change without writing the mirror.
   diff_mode:
-    description: Not supported.
     support: none
 """
 

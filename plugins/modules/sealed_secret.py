@@ -120,12 +120,12 @@ options:
     default: present
 extends_documentation_fragment:
   - ansible.builtin.files
+  - slipway.platform.attributes
 attributes:
   check_mode:
-    description: Runs in check mode and predicts the change without modifying anything.
     support: full
+    details: Predicts the change (added, re-sealed and kept keys) without writing anything.
   diff_mode:
-    description: Returns what changed (or would change in check mode) in diff mode.
     support: full
     details: The diff lists data keys and what happens to each, never values.
 requirements:

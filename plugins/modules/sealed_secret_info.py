@@ -37,14 +37,9 @@ options:
       - Return the opened values in RV(data). The task must set C(no_log=true).
     type: bool
     default: false
-attributes:
-  check_mode:
-    description: Runs in check mode and predicts the change without modifying anything.
-    support: full
-    details: Read-only.
-  diff_mode:
-    description: Returns what changed (or would change in check mode) in diff mode.
-    support: none
+extends_documentation_fragment:
+  - slipway.platform.attributes
+  - slipway.platform.attributes.info_module
 requirements:
   - cryptography
   - PyYAML
