@@ -42,6 +42,7 @@ version_added: 0.1.0
 author: Slipway maintainers (@slipway)
 extends_documentation_fragment:
   - slipway.platform.helm
+  - slipway.platform.attributes
 options:
   layers:
     description:
@@ -219,14 +220,9 @@ options:
         default: {}
 attributes:
   check_mode:
-    description:
-      - Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Computes and renders everything, writes nothing.
   diff_mode:
-    description:
-      - Will return details on what has changed (or possibly needs changing in check mode),
-        when in diff mode.
     support: full
     details:
       - One before/after diff per file written or removed (plan summary, namespaces, values,

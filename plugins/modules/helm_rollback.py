@@ -27,6 +27,7 @@ version_added: 0.1.0
 author: Slipway maintainers (@slipway)
 extends_documentation_fragment:
   - slipway.platform.helm
+  - slipway.platform.attributes
 options:
   release:
     description: Name of the Helm release.
@@ -62,8 +63,6 @@ options:
       - 0 keeps all.
     type: int
     default: 10
-extends_documentation_fragment:
-  - slipway.platform.attributes
 attributes:
   check_mode:
     support: full
