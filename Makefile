@@ -56,7 +56,7 @@ bench: setup ## benchmarks (not part of test); results in bench/results/
 build: ## the collection artifact in build/
 	ansible-galaxy collection build --force --output-path build/
 
-artifact-check: ## build the collection into build/artifact-check, check it holds no project file, install it fresh, ansible-doc every module
+artifact-check: ## build the collection into build/artifact-check, check it holds no project file, install it fresh, ansible-doc every module, import every plugin
 	@scripts/check-artifact --keep build/artifact-check
 
 sanity: ## ansible-test sanity on plugins (needs the collection under ansible_collections/)
