@@ -28,9 +28,7 @@ except ImportError:
 else:
     YAML_IMPORT_ERROR = None
 
-_LOADER: Any = None
-if YAML_IMPORT_ERROR is None:
-    _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from ansible_collections.slipway.platform.plugins.module_utils.files import SAFE_LOADER
 
 LIMITS_VARIABLE = "slipway_input_limits"
 
@@ -100,7 +98,7 @@ def _byte_length(text: str | bytes, limits: InputLimits) -> int:
 
 def _count(text: str | bytes, source: str, limits: InputLimits) -> None:
     """Walk the event stream once; stop at the first limit the expanded input would exceed."""
-    loader = _LOADER(text)
+    loader = SAFE_LOADER(text)
     expanded: dict[str, int] = {}
     open_anchors: set[str] = set()
     stack: list[tuple[str | None, int]] = []
@@ -180,7 +178,7 @@ def compose(text: str | bytes, source: str, limits: InputLimits) -> tuple[Any, A
     check_size(_byte_length(text, limits), source, limits)
     try:
         _count(text, source, limits)
-        loader = _LOADER(text)
+        loader = SAFE_LOADER(text)
         try:
             return loader, loader.get_single_node()
         except BaseException:
@@ -209,7 +207,7 @@ def load_all(text: str | bytes, source: str, limits: InputLimits | None = None) 
     check_size(_byte_length(text, limits), source, limits)
     try:
         _count(text, source, limits)
-        documents = yaml.load_all(text, Loader=_LOADER)
+        documents = yaml.load_all(text, Loader=SAFE_LOADER)
         return [document for document in documents if document is not None]
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, source, text) from exc

@@ -26,6 +26,7 @@ import io
 import json
 import re
 import tarfile
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,9 +36,11 @@ try:
     import yaml
 except ImportError:
     # PyYAML ships with ansible-core; component_plan reports its absence (missing_required_lib).
-    YAML_MISSING = True
+    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
-    YAML_MISSING = False
+    YAML_IMPORT_ERROR = None
+
+from ansible_collections.slipway.platform.plugins.module_utils.files import SAFE_LOADER
 
 try:
     import jsonschema
@@ -829,9 +832,10 @@ def read_chart_defaults(chart: str) -> ChartDefaults:
 def manifest_documents(manifest: str) -> list[Any]:
     """Return the documents of a multi-document manifest (empty ones dropped)."""
     try:
-        loader = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else yaml.SafeLoader
         return [
-            document for document in yaml.load_all(manifest, Loader=loader) if document is not None
+            document
+            for document in yaml.load_all(manifest, Loader=SAFE_LOADER)
+            if document is not None
         ]
     except yaml.YAMLError as exc:
         raise ChartChecksError(f"rendered manifest is not YAML ({exc})") from exc

@@ -49,6 +49,7 @@ from ansible_collections.slipway.platform.plugins.module_utils.deep_merge import
 from ansible_collections.slipway.platform.plugins.module_utils.files import (
     block_dumper,
     dump_block_yaml,
+    load_yaml,
     write_atomic,
 )
 
@@ -72,17 +73,6 @@ MANAGED_DIRS = ("values", "manifests")
 _SECRET_DATA_FIELDS = ("data", "stringData")
 REDACTED = "<redacted by slipway>"
 _DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
-
-
-def fast_safe_load(text: str) -> Any:
-    """Load one YAML document with the safe loader, libyaml's where PyYAML has it.
-
-    The same safe types, about ten times faster on the manifests helm renders (a bundle
-    of a thousand units is ten thousand documents).
-    """
-    if getattr(yaml, "__with_libyaml__", False):
-        return yaml.load(text, Loader=yaml.CSafeLoader)
-    return yaml.safe_load(text)
 
 
 class ComponentPlanError(ValueError):
@@ -674,7 +664,7 @@ def redact_secrets(manifest: str) -> str:
     parts = _DOCUMENT_SEPARATOR.split(manifest)
     for index, part in enumerate(parts):
         try:
-            document = fast_safe_load(part)
+            document = load_yaml(part)
         except yaml.YAMLError as exc:
             raise ComponentPlanError(f"manifest document {index} is not YAML ({exc})") from exc
         if not isinstance(document, dict) or document.get("kind") != "Secret":

@@ -1,4 +1,4 @@
-"""How Slipway's modules write files and YAML: whole or not at all, stable from run to run.
+"""How Slipway's modules read and write YAML and files: whole or not at all, stable from run to run.
 
 One atomic writer (a private temporary file in the target's directory, renamed over
 the target, so a reader never sees half a file and a failed write leaves the old
@@ -22,6 +22,19 @@ except ImportError:
     YAML_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     YAML_IMPORT_ERROR = None
+
+# The safe loader, libyaml's where PyYAML has it: the same safe types, about ten
+# times faster (a bundle of a thousand units renders ten thousand documents).
+SAFE_LOADER: Any = None if YAML_IMPORT_ERROR else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """Return the one document of text, read with SAFE_LOADER."""
+    loader = SAFE_LOADER(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def write_atomic(path: str | Path, text: str, mode: int | None = None) -> None:

@@ -488,23 +488,9 @@ def _apps(module: AnsibleModule) -> tuple[Component, ...]:
     params = module.params
     if params["bundle"] is None:
         return ()
-    apps = params["apps"] or {}
-    name, version = read_chart(params["collection_dir"], apps["chart_path"])
-    settings = AppSettings(
-        env=params["env"],
-        chart=name,
-        chart_version=version,
-        chart_path=apps["chart_path"],
-        namespace=apps["namespace"],
-        resource_profile=apps["resource_profile"],
-        profiles=apps["profiles"],
-        unit_values=apps["unit_values"],
-        ingress=apps["ingress"],
-        ingress_enabled=apps["ingress_enabled"],
-        base_domain=apps["base_domain"],
-        domain_style=apps["domain_style"],
-        tls_secrets=apps["tls_secrets"],
-    )
+    name, version = read_chart(params["collection_dir"], params["apps"]["chart_path"])
+    # The apps suboptions are AppSettings' own fields.
+    settings = AppSettings(env=params["env"], chart=name, chart_version=version, **params["apps"])
     components = unit_components(params["bundle"], settings)
     for unused in unused_settings(params["bundle"], settings):
         module.warn(
