@@ -23,7 +23,7 @@ except ImportError:
 else:
     YAML_IMPORT_ERROR = None
 
-from ansible_collections.slipway.platform.plugins.module_utils.catalog import Component
+from ansible_collections.slipway.platform.plugins.module_utils.catalog import Component, Smoke
 from ansible_collections.slipway.platform.plugins.module_utils.component_plan import (
     inline_secrets,
 )
@@ -187,6 +187,8 @@ def unit_components(bundle: dict[str, Any], settings: AppSettings) -> tuple[Comp
             values=unit_values(settings, unit, bundle["release"]),
             path=settings.chart_path,
             note=f"unit of release {bundle['release']}",
+            # The app chart names its Deployment after the release.
+            smoke=Smoke(rollout=(f"deployment/{unit['name']}",)),
         )
         for unit in bundle["units"]
     )

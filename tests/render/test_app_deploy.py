@@ -1,8 +1,9 @@
 """The deploy path of playbooks/apps.yml, against stand-ins for a cluster and its API server.
 
 No cluster exists here: tests/standins/helm_release/helm (install, upgrade, list,
-values; it renders with the real helm first) and tests/standins/helm_cluster/
-(history, rollback, and the API server the release history is stored in) stand in.
+values; it renders with the real helm first), tests/standins/helm_cluster/
+(history, rollback, and the API server the release history is stored in) and
+tests/standins/kubectl_workloads (rollout status of what a release rendered) stand in.
 Everything else is real: the playbook, the app_deploy, cluster_check and
 release_history roles, release_bundle_info, kubernetes.core.helm and helm_rollback.
 """
@@ -46,7 +47,7 @@ class Cluster:
             "-e",
             f"app_deploy_build_dir={self.state_dir / 'build'}",
             *extra,
-            path_first=(STANDINS / "helm_release",),
+            path_first=(STANDINS / "kubectl_workloads", STANDINS / "helm_release"),
             env={
                 "SLIPWAY_STATE_DIR": str(self.state_dir),
                 "SLIPWAY_HELM_STANDIN_STATE": str(self.helm_state),
@@ -92,6 +93,11 @@ def test_deploy_records_then_changes_nothing(cluster: Cluster) -> None:
         for r in record["releases"]
     ) == sorted((n, "apps", "app", "0.1.0", 1) for n in UNITS)
     assert record["bundle"]["release"] == "3f9c2ab41d7e"
+    # The deploy path of the components: the smoke table and the manifest backups.
+    for name in UNITS:
+        assert f"{name} ok 1 check(s) passed" in " ".join(out.split())
+        backup = cluster.state_dir / "ci" / "backups" / "manifests" / "apps" / name / "1.yaml"
+        assert f"name: {name}" in backup.read_text()
 
     rc, out, recap = cluster.play()
     assert rc == 0, out
@@ -108,11 +114,23 @@ def test_a_failing_unit_undoes_the_whole_release(cluster: Cluster, tmp_path: Pat
     rc, out, recap = cluster.play("-e", f"bundle={next_release(tmp_path)}", fail="api")
     assert rc != 0
     assert recap is not None and recap[2] == 1
-    assert "release 5d0e7f1 was not deployed: unit(s) api failed" in out
-    assert "this run also undid web, worker" in out
+    # Units deploy in bundle order and the run stops at api: worker is never touched.
+    assert "release 5d0e7f1 was not deployed: api failed" in out
+    assert "this run also undid web, so the cluster runs what it ran before" in out
     for name in UNITS:
         latest = cluster.revisions(name)[-1]
         assert latest["status"] == "deployed"
         assert image(latest) == f"registry.example.com/shop/{name}:3f9c2ab41d7e"
     # Only the good release is in the history.
     assert [record["name"] for record in cluster.records()] == ["3f9c2ab41d7e"]
+    assert len(cluster.revisions("worker")) == 1
+
+
+def test_a_failing_first_deploy_removes_the_units_it_installed(cluster: Cluster) -> None:
+    rc, out, recap = cluster.play(fail="api")
+    assert rc != 0
+    assert recap is not None and recap[2] == 1
+    assert "this run also undid web, so the cluster runs what it ran before" in out
+    assert not (cluster.helm_state / "apps" / "web.json").exists()
+    assert not (cluster.helm_state / "apps" / "worker.json").exists()
+    assert cluster.records() == []

@@ -101,7 +101,7 @@ def test_deploy_labels_backs_up_then_changes_nothing(cluster: Cluster) -> None:
         assert labels["slipway.dev/env"] == "ci"
         assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
 
-    backup = cluster.state_dir / "ci" / "backups" / "manifests" / "valkey" / "1.yaml"
+    backup = cluster.state_dir / "ci" / "backups" / "manifests" / "data" / "valkey" / "1.yaml"
     assert backup.is_file(), "the helm get manifest backup is missing"
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     kinds = {doc["kind"] for doc in yaml.safe_load_all(backup.read_text()) if doc}
@@ -126,7 +126,8 @@ def test_failing_smoke_check_fails_the_run_naming_the_component(cluster: Cluster
     assert "valkey FAIL error: timed out waiting for the condition" in run.output
     assert "smoke checks failed for: valkey" in run.output
     # The release itself was deployed and backed up before the smoke check.
-    assert (cluster.state_dir / "ci" / "backups" / "manifests" / "valkey" / "1.yaml").is_file()
+    backup = cluster.state_dir / "ci" / "backups" / "manifests" / "data" / "valkey" / "1.yaml"
+    assert backup.is_file()
 
 
 def test_readiness_off_skips_the_smoke_checks_and_says_so(cluster: Cluster) -> None:
