@@ -210,8 +210,7 @@ options:
         default: ""
       domain_style:
         description:
-          - The environment's domain style (C(env_suffixed), C(prefixed), C(bare), C(localhost),
-            C(none)).
+          - The environment's domain style (C(env_suffixed), C(bare), C(localhost), C(none)).
         type: str
         default: none
       tls_secrets:

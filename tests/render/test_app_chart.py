@@ -137,7 +137,7 @@ def test_every_environment_renders_valid_and_hardened(
     [
         ("dev", "app.localhost"),
         ("test", "app-test.example.com"),
-        ("staging", "app.example.com"),
+        ("staging", "app-staging.example.com"),
         ("prod", "example.com"),
     ],
 )

@@ -75,7 +75,7 @@ def test_values_are_profile_then_unit_values_then_what_the_bundle_decides() -> N
             ingress={"web": None},
             ingress_enabled=True,
             base_domain="example.com",
-            domain_style="prefixed",
+            domain_style="bare",
             tls_secrets={"web": "web-tls"},
         ),
     )
@@ -114,7 +114,7 @@ def test_no_host_without_ingress() -> None:
             {
                 "ingress": {"web": "Bad_Prefix"},
                 "ingress_enabled": True,
-                "domain_style": "prefixed",
+                "domain_style": "bare",
                 "base_domain": "example.com",
             },
             r"^apps\.ingress\.web: prefix: 'Bad_Prefix' is not a DNS label",
