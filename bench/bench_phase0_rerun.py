@@ -44,9 +44,14 @@ PLAYBOOKS = {
     "10_hosts": ROOT / "playbooks/phase0/10_hosts.yml",
     "20_k3s": ROOT / "playbooks/phase0/20_k3s.yml",
 }
-# What molecule/host_prep sets for test hosts: they share the machine's kernel
-# and clock, so no kernel-wide sysctl and no clock setting.
-HOST_PREP_VARS = {"host_prep_sysctl_kernel": {}, "host_prep_time_sync_set_clock": False}
+# What the dev and ci inventories set for test hosts: they share the machine's
+# kernel and clock, so no kernel-wide sysctl and no clock setting; and Ansible
+# logs in as root, which SSH hardening refuses.
+HOST_PREP_VARS = {
+    "host_prep_sysctl_kernel": {},
+    "host_prep_time_sync_set_clock": False,
+    "host_prep_ssh_hardening": False,
+}
 # ansible.cfg [ssh_connection] ssh_args, for the bare ssh round trips.
 SSH_ARGS = ["-o", "ControlMaster=auto", "-o", "ControlPersist=60s", "-o", "ServerAliveInterval=15"]
 COUNTING_SSH = """#!/bin/sh
