@@ -2,10 +2,11 @@
 
 Each unit becomes one component: a release named after the unit, in the apps
 namespace, of the chart directory the collection ships (``charts/app``), with the
-values of the environment's resource profile, then the unit's own values from the
-inventory, then what only the bundle decides (image, release id) and the host the
-domain rule gives it. The component planner then treats it as any catalog entry:
-the same secret check, merge, render, checks, build files and cleanup.
+values of its service class at the environment's resource profile (requests,
+limits, HPA bounds), then the unit's own values from the inventory, then what only
+the bundle decides (image, release id) and the host the domain rule gives it. The
+component planner then treats it as any catalog entry: the same secret check,
+merge, render, checks, build files and cleanup.
 """
 
 from __future__ import annotations
@@ -56,7 +57,11 @@ class AppSettings:
     chart_path: str
     namespace: str = "apps"
     resource_profile: str = ""
-    profiles: dict[str, Any] = field(default_factory=dict)
+    # Service class -> resource profile -> chart values (resources, autoscaling).
+    service_classes: dict[str, Any] = field(default_factory=dict)
+    # Unit name -> service class; a unit not listed is of default_class.
+    unit_classes: dict[str, Any] = field(default_factory=dict)
+    default_class: str = "web"
     unit_values: dict[str, Any] = field(default_factory=dict)
     ingress: dict[str, Any] = field(default_factory=dict)
     ingress_enabled: bool = False
@@ -96,15 +101,33 @@ def _unit_names(bundle: dict[str, Any]) -> list[str]:
     return names
 
 
-def _check_settings(settings: AppSettings, names: list[str]) -> None:
-    """Refuse a profile that does not exist and unit values that set what the bundle sets."""
-    if settings.resource_profile not in settings.profiles:
+def unit_class(settings: AppSettings, name: str) -> str:
+    """Return the service class of a unit, checked against the classes and the profile."""
+    field_name = (
+        f"apps.unit_classes.{name}" if name in settings.unit_classes else "apps.default_class"
+    )
+    chosen = settings.unit_classes.get(name, settings.default_class)
+    if not isinstance(chosen, str) or chosen not in settings.service_classes:
         raise AppPlanError(
-            f"apps.resource_profile: {settings.resource_profile!r} is not one of "
-            f"{', '.join(sorted(settings.profiles)) or 'the profiles (none given)'}"
+            f"{field_name}: {chosen!r} is not one of "
+            f"{', '.join(sorted(settings.service_classes)) or 'the service classes (none given)'}"
         )
-    if not isinstance(settings.profiles[settings.resource_profile], dict):
-        raise AppPlanError(f"apps.profiles.{settings.resource_profile}: must be a mapping")
+    profiles = settings.service_classes[chosen]
+    if not isinstance(profiles, dict) or not isinstance(
+        profiles.get(settings.resource_profile), dict
+    ):
+        known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) else "none"
+        raise AppPlanError(
+            f"apps.service_classes.{chosen}: needs the values of profile "
+            f"{settings.resource_profile!r} (apps.resource_profile) as a mapping; it has {known}"
+        )
+    return chosen
+
+
+def _check_settings(settings: AppSettings, names: list[str]) -> None:
+    """Refuse an unknown class or profile, and unit values that set what the bundle sets."""
+    for name in names:
+        unit_class(settings, name)
     pinned: list[str] = []
     for name in names:
         values = settings.unit_values.get(name) or {}
@@ -142,7 +165,7 @@ def _host(settings: AppSettings, name: str) -> str:
 
 
 def unit_values(settings: AppSettings, unit: dict[str, Any], release: str) -> dict[str, Any]:
-    """Return the chart values of one unit: profile < unit values < what the bundle decides."""
+    """Return a unit's chart values: class at profile < unit values < what the bundle decides."""
     host = _host(settings, unit["name"])
     decided = {
         "image": {
@@ -156,9 +179,10 @@ def unit_values(settings: AppSettings, unit: dict[str, Any], release: str) -> di
             "tlsSecretName": str(settings.tls_secrets.get(unit["name"]) or ""),
         },
     }
+    policy = settings.service_classes[unit_class(settings, unit["name"])]
     try:
         merged: dict[str, Any] = deep_merge(
-            settings.profiles[settings.resource_profile],
+            policy[settings.resource_profile],
             settings.unit_values.get(unit["name"]) or {},
             decided,
         )
@@ -186,7 +210,7 @@ def unit_components(bundle: dict[str, Any], settings: AppSettings) -> tuple[Comp
             enabled=True,
             values=unit_values(settings, unit, bundle["release"]),
             path=settings.chart_path,
-            note=f"unit of release {bundle['release']}",
+            note=f"unit of release {bundle['release']}, class {unit_class(settings, unit['name'])}",
             # The app chart names its Deployment after the release.
             smoke=Smoke(rollout=(f"deployment/{unit['name']}",)),
         )
@@ -195,6 +219,35 @@ def unit_components(bundle: dict[str, Any], settings: AppSettings) -> tuple[Comp
 
 
 def unused_settings(bundle: dict[str, Any], settings: AppSettings) -> list[str]:
-    """Return units the inventory has values or a host for that the bundle does not carry."""
+    """Return units the inventory has values, a class or a host for but the bundle lacks."""
     names = set(_unit_names(bundle))
-    return sorted((set(settings.unit_values) | set(settings.ingress)) - names)
+    listed = set(settings.unit_values) | set(settings.ingress) | set(settings.unit_classes)
+    return sorted(listed - names)
+
+
+def _quantities(values: Any) -> str:
+    """Return cpu and memory of a requests or limits mapping as one short text."""
+    if not isinstance(values, dict) or not values:
+        return "-"
+    return " ".join(f"{key} {values[key]}" for key in ("cpu", "memory") if key in values) or "-"
+
+
+def policy_lines(settings: AppSettings, components: tuple[Component, ...]) -> list[str]:
+    """Return the resource policy each unit runs with, one line per unit, for the plan."""
+    lines = []
+    for component in components:
+        values = component.values
+        resources = values.get("resources") or {}
+        scaling = values.get("autoscaling") or {}
+        hpa = (
+            f"HPA {scaling.get('minReplicas', 1)}-{scaling.get('maxReplicas', '?')}"
+            if isinstance(scaling, dict) and scaling.get("enabled")
+            else f"replicas {values.get('replicaCount', 1)}"
+        )
+        lines.append(
+            f"unit {component.name}: class {unit_class(settings, component.name)} "
+            f"({settings.resource_profile}); "
+            f"requests {_quantities(resources.get('requests'))}; "
+            f"limits {_quantities(resources.get('limits'))}; {hpa}"
+        )
+    return lines

@@ -183,16 +183,27 @@ options:
         type: str
         default: charts/app
       resource_profile:
-        description: The environment's resource profile, one of the keys of O(apps.profiles).
+        description: The environment's resource profile, a key of every O(apps.service_classes).
         type: str
         required: true
-      profiles:
-        description: Chart values per resource profile (requests, limits, autoscaling).
+      service_classes:
+        description:
+          - The resource policy - service class (such as web, api, worker) to resource profile to
+            chart values (requests, limits, autoscaling bounds).
+          - Every unit's class needs the values of O(apps.resource_profile).
         type: dict
         required: true
+      unit_classes:
+        description: Unit name to its service class, a key of O(apps.service_classes).
+        type: dict
+        default: {}
+      default_class:
+        description: The service class of a unit O(apps.unit_classes) does not list.
+        type: str
+        default: web
       unit_values:
         description:
-          - Chart values per unit name, over the profile. C(image) and C(release) are refused
+          - Chart values per unit name, over its class. C(image) and C(release) are refused
             (the bundle sets them); credentials in plain text are refused as in catalog values.
         type: dict
         default: {}
@@ -293,7 +304,10 @@ not_rendered:
   type: list
   elements: str
 table:
-  description: The plan as aligned text lines (order, phase, namespace, release, chart, after).
+  description:
+    - The plan as aligned text lines (order, phase, namespace, release, chart, after).
+    - With O(bundle), one more line per unit - its service class, requests, limits and
+      autoscaling bounds.
   returned: always
   type: list
   elements: str
@@ -352,6 +366,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.slipway.platform.plugins.module_utils.app_plan import (
     AppPlanError,
     AppSettings,
+    policy_lines,
     read_chart,
     unit_components,
     unused_settings,
@@ -482,11 +497,11 @@ def _check_secrets(module: AnsibleModule, plan: Plan) -> SecretsCheck | None:
     )
 
 
-def _apps(module: AnsibleModule) -> tuple[Component, ...]:
-    """Return the units of the bundle as components of the app chart, or none."""
+def _apps(module: AnsibleModule) -> tuple[tuple[Component, ...], list[str]]:
+    """Return the units of the bundle as components of the app chart, and their policy lines."""
     params = module.params
     if params["bundle"] is None:
-        return ()
+        return (), []
     name, version = read_chart(params["collection_dir"], params["apps"]["chart_path"])
     # The apps suboptions are AppSettings' own fields.
     settings = AppSettings(env=params["env"], chart=name, chart_version=version, **params["apps"])
@@ -494,9 +509,9 @@ def _apps(module: AnsibleModule) -> tuple[Component, ...]:
     for unused in unused_settings(params["bundle"], settings):
         module.warn(
             f"apps: {unused} is not a unit of release {params['bundle']['release']}; "
-            "its unit values and host are not used"
+            "its unit values, class and host are not used"
         )
-    return components
+    return components, policy_lines(settings, components)
 
 
 def _selection(params: dict[str, Any]) -> Selection:
@@ -512,12 +527,13 @@ def _selection(params: dict[str, Any]) -> Selection:
 def run_module(module: AnsibleModule) -> dict[str, Any]:
     """Plan, render and write; return the module result."""
     params = module.params
+    apps, policy = _apps(module)
     plan = build_plan(
         params["layers"],
         params["env"],
         params["namespaces"],
         tuple(params["cluster_crds"]),
-        _apps(module),
+        apps,
     )
     selected = select_releases(plan, _selection(params))
     check_chart_directories(plan, params["collection_dir"])
@@ -553,7 +569,7 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         "removed": removed,
         "rendered": rendered,
         "not_rendered": missing,
-        "table": plan_table(plan, rendered, secrets_check),
+        "table": plan_table(plan, rendered, secrets_check) + policy,
         **checks.record(),
     }
     if module._diff:
@@ -629,7 +645,9 @@ def main() -> None:
                     "namespace": {"type": "str", "default": "apps"},
                     "chart_path": {"type": "str", "default": "charts/app"},
                     "resource_profile": {"type": "str", "required": True},
-                    "profiles": {"type": "dict", "required": True},
+                    "service_classes": {"type": "dict", "required": True},
+                    "unit_classes": {"type": "dict", "default": {}},
+                    "default_class": {"type": "str", "default": "web"},
                     "unit_values": {"type": "dict", "default": {}},
                     "ingress": {"type": "dict", "default": {}},
                     "ingress_enabled": {"type": "bool", "default": False},

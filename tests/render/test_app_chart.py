@@ -27,8 +27,8 @@ pytestmark = pytest.mark.render
 ROOT = Path(__file__).parents[2]
 CHART = ROOT / "charts" / "app"
 ENVS = ("dev", "ci", "test", "staging", "prod")
-PROFILES = yaml.safe_load((ROOT / "roles" / "app_deploy" / "defaults" / "main.yml").read_text())[
-    "app_deploy_profiles"
+CLASSES = yaml.safe_load((ROOT / "roles" / "app_deploy" / "defaults" / "main.yml").read_text())[
+    "app_deploy_service_classes"
 ]
 REFERENCE = "registry.example.com/shop/web@sha256:" + "a" * 64
 ALWAYS = {
@@ -47,8 +47,8 @@ def render(helm: Path, values: dict[str, Any], chart: Path = CHART, name: str = 
     return helm_template(helm, chart, name, "apps", values)
 
 
-def env_values(env: str, prefix: str = "app") -> dict[str, Any]:
-    """Chart values for env as the app_deploy role builds them (profile, image, release, host)."""
+def env_values(env: str, prefix: str = "app", service_class: str = "web") -> dict[str, Any]:
+    """Chart values for env as the app_deploy role builds them (class, image, release, host)."""
     main = yaml.safe_load(
         (ROOT / "inventories" / env / "group_vars" / "all" / "main.yml").read_text()
     )
@@ -56,7 +56,7 @@ def env_values(env: str, prefix: str = "app") -> dict[str, Any]:
     if main["slipway_enable_ingress"]:
         host = public_host(prefix, env, main["slipway_base_domain"], main["slipway_domain_style"])
     return {
-        **PROFILES[main["slipway_resource_profile"]],
+        **CLASSES[service_class][main["slipway_resource_profile"]],
         "image": {"reference": REFERENCE, "pullPolicy": "IfNotPresent"},
         "release": "1.4.2",
         "ingress": {"enabled": bool(host), "host": host, "tlsSecretName": ""},
@@ -266,11 +266,11 @@ def test_templates_never_name_an_image() -> None:
     assert image_lines == ['image: {{ include "app.image" . | quote }}']
 
 
-def test_values_schema_is_valid_and_accepts_the_role_profiles() -> None:
+def test_values_schema_is_valid_and_accepts_the_resource_policy() -> None:
     schema = json.loads((CHART / "values.schema.json").read_text())
     jsonschema.Draft7Validator.check_schema(schema)
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
-    for profile in PROFILES.values():
+    for profile in (profile for profiles in CLASSES.values() for profile in profiles.values()):
         jsonschema.validate(
             {**defaults, **profile, "image": {"reference": REFERENCE}, "release": "1.4.2"}, schema
         )

@@ -53,5 +53,10 @@ def test_inventory_supplies_the_shared_settings(env: str) -> None:
     }
     assert used <= set(defined), sorted(used - set(defined))
     profile = defined["slipway_resource_profile"]
-    assert profile in DEFAULTS["app_deploy_profiles"], profile
+    # Every service class has values for the environment's profile, every unit a known class.
+    for service_class, profiles in DEFAULTS["app_deploy_service_classes"].items():
+        assert profile in profiles, (service_class, profile)
+    classes = defined["slipway_release_unit_classes"]
+    assert set(classes.values()) <= set(DEFAULTS["app_deploy_service_classes"]), classes
+    assert defined["slipway_release_default_class"] in DEFAULTS["app_deploy_service_classes"]
     assert set(defined["slipway_release_ingress"]) <= {"web", "api", "worker"}

@@ -11,6 +11,7 @@ from ansible_collections.slipway.platform.plugins.module_utils.app_plan import (
     APP_PHASE,
     AppPlanError,
     AppSettings,
+    policy_lines,
     read_chart,
     unit_components,
     unused_settings,
@@ -26,6 +27,18 @@ PROFILES = {
         "resources": {"requests": {"cpu": "50m"}},
         "autoscaling": {"enabled": True, "maxReplicas": 2},
     }
+}
+CLASSES = {
+    "web": PROFILES,
+    "worker": {
+        "small": {
+            "resources": {
+                "requests": {"cpu": "25m", "memory": "128Mi"},
+                "limits": {"memory": "512Mi"},
+            },
+            "autoscaling": {"enabled": True, "minReplicas": 1, "maxReplicas": 3},
+        }
+    },
 }
 
 
@@ -45,7 +58,8 @@ def settings(**changes: Any) -> AppSettings:
         "chart_version": "0.1.0",
         "chart_path": "charts/app",
         "resource_profile": "small",
-        "profiles": PROFILES,
+        "service_classes": CLASSES,
+        "unit_classes": {"worker": "worker"},
     }
     base.update(changes)
     return AppSettings(**base)
@@ -66,7 +80,7 @@ def test_units_become_app_chart_releases_in_bundle_order() -> None:
     assert [release.component.name for release in plan.releases] == ["web", "api", "worker"]
 
 
-def test_values_are_profile_then_unit_values_then_what_the_bundle_decides() -> None:
+def test_values_are_class_then_unit_values_then_what_the_bundle_decides() -> None:
     unit_values = {"web": {"autoscaling": {"maxReplicas": 5}, "env": [{"name": "A", "value": "1"}]}}
     [web] = unit_components(
         bundle("web", tag="latest"),
@@ -100,7 +114,20 @@ def test_no_host_without_ingress() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"resource_profile": "huge"}, r"^apps\.resource_profile: 'huge' is not one of small$"),
+        (
+            {"resource_profile": "huge"},
+            r"^apps\.service_classes\.web: needs the values of profile 'huge' "
+            r"\(apps\.resource_profile\) as a mapping; it has small$",
+        ),
+        (
+            {"unit_classes": {"api": "batch"}},
+            r"^apps\.unit_classes\.api: 'batch' is not one of web, worker$",
+        ),
+        ({"default_class": "cron"}, r"^apps\.default_class: 'cron' is not one of web, worker$"),
+        (
+            {"service_classes": {"web": {"small": ["not", "values"]}}},
+            r"^apps\.service_classes\.web: needs the values of profile 'small'",
+        ),
         (
             {"unit_values": {"web": {"image": {"reference": "x"}}, "api": {"release": "2"}}},
             r"^apps\.unit_values: web\.image, api\.release set image or release",
@@ -120,7 +147,16 @@ def test_no_host_without_ingress() -> None:
             r"^apps\.ingress\.web: prefix: 'Bad_Prefix' is not a DNS label",
         ),
     ],
-    ids=["profile", "pinned-keys", "not-a-mapping", "secret-env", "bad-host"],
+    ids=[
+        "profile",
+        "unknown-class",
+        "unknown-default-class",
+        "class-values-not-a-mapping",
+        "pinned-keys",
+        "not-a-mapping",
+        "secret-env",
+        "bad-host",
+    ],
 )
 def test_bad_settings_name_the_field(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(AppPlanError, match=message):
@@ -136,7 +172,23 @@ def test_a_bundle_of_the_wrong_shape_names_the_field() -> None:
 
 def test_unused_settings_are_listed() -> None:
     extra = settings(unit_values={"web": {}, "gone": {}}, ingress={"old": "old"})
-    assert unused_settings(bundle("web"), extra) == ["gone", "old"]
+    assert unused_settings(bundle("web"), extra) == ["gone", "old", "worker"]
+
+
+def test_each_unit_runs_with_its_class_policy_shown_in_the_plan() -> None:
+    web, worker = unit_components(bundle("web", "worker"), settings())
+    assert worker.values["resources"] == CLASSES["worker"]["small"]["resources"]
+    assert worker.values["autoscaling"]["maxReplicas"] == 3
+    assert web.values["resources"] == PROFILES["small"]["resources"]
+    assert (web.note, worker.note) == (
+        "unit of release r1, class web",
+        "unit of release r1, class worker",
+    )
+    assert policy_lines(settings(), (web, worker)) == [
+        "unit web: class web (small); requests cpu 50m; limits -; HPA 1-2",
+        "unit worker: class worker (small); requests cpu 25m memory 128Mi; "
+        "limits memory 512Mi; HPA 1-3",
+    ]
 
 
 def test_a_unit_may_not_share_a_name_with_a_catalog_component() -> None:

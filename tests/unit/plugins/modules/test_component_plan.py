@@ -397,7 +397,7 @@ BUNDLE = {
     ],
     "bundle": {"release": "r1", "units": [{"name": "web"}, {"name": "api"}]},
 }
-APPS = {"resource_profile": "small", "profiles": {"small": {"replicaCount": 1}}}
+APPS = {"resource_profile": "small", "service_classes": {"web": {"small": {"replicaCount": 1}}}}
 
 
 def test_a_bundle_is_planned_and_rendered_as_app_chart_releases(
@@ -429,7 +429,7 @@ def test_a_bundle_is_planned_and_rendered_as_app_chart_releases(
     }
     assert (dest / "manifests" / "api.yaml").is_file()
     assert warnings == [
-        "apps: gone is not a unit of release r1; its unit values and host are not used"
+        "apps: gone is not a unit of release r1; its unit values, class and host are not used"
     ]
 
 
