@@ -24,6 +24,8 @@ STAGING_NEEDS = {
     "valkey": "data/valkey-users",
     "openpanel": "observability/openpanel",
     "signoz-clickhouse": "observability/signoz-clickhouse",
+    "clickhouse": "data/clickhouse-app",
+    "arangodb": "data/arangodb-root",
 }
 STAGING_DECLARATIONS = yaml.safe_load(
     (ROOT / "inventories" / "staging" / "group_vars" / "all" / "sealing.yml").read_text()
@@ -79,7 +81,7 @@ def plan_file(tmp_path: Path) -> dict[str, object]:
 def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets" / "staging"
     commit(secrets, "platform/platform-db-app", "data/valkey-users", "observability/openpanel")
-    commit(secrets, "observability/signoz-clickhouse")
+    commit(secrets, "observability/signoz-clickhouse", "data/clickhouse-app", "data/arangodb-root")
     # Sealed for another namespace: it does not make data/business-db-app.
     commit(secrets, "apps/business-db-app")
     (secrets / "README.md").write_text("not a manifest, not read\n")
@@ -101,11 +103,13 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     )
     assert f"({secrets}/apps.business-db-app.yml seals apps/business-db-app" in run.output
     assert run.output.count("[WARNING]:") == 2, run.raw[-3000:]
-    assert "SealedSecrets: 5 of 7 needed Secrets committed" in run.output
+    assert "SealedSecrets: 7 of 9 needed Secrets committed" in run.output
     section = plan_file(tmp_path)
     assert section["dir"] == str(secrets)
     assert section["committed"] == [
         "apps/business-db-app",
+        "data/arangodb-root",
+        "data/clickhouse-app",
         "data/valkey-users",
         "observability/openpanel",
         "observability/signoz-clickhouse",
@@ -137,7 +141,7 @@ def test_strict_mode_fails_on_a_missing_sealed_secret(tmp_path: Path) -> None:
     run = plan(tmp_path, secrets, components_require_sealed_secrets=True)
     assert run.rc == 0, run.raw[-3000:]
     assert "[WARNING]" not in run.output
-    assert "SealedSecrets: 7 of 7 needed Secrets committed" in run.output
+    assert "SealedSecrets: 9 of 9 needed Secrets committed" in run.output
 
 
 def test_a_file_that_is_not_a_sealed_secret_fails_naming_it(tmp_path: Path) -> None:

@@ -27,9 +27,11 @@ ROOT = Path(__file__).parents[2]
 STANDIN = ROOT / "tests" / "standins" / "charts" / "generic"
 KUBE_VERSION = "1.34"
 # Custom resources of operators have no Kubernetes schema; the openpanel chart's are
-# checked field by field in test_openpanel_chart.py.
+# checked field by field in test_openpanel_chart.py, the databases' in
+# test_database_charts.py.
 CUSTOM_GROUPS = (
     "postgresql.cnpg.io/",
+    "database.arangodb.com/",
     "traefik.io/",
     "clickhouse.altinity.com/",
     "clickhouse-keeper.altinity.com/",
@@ -39,12 +41,16 @@ EXPECTED = {
     # kubero is off in the catalog until it publishes an operator+UI chart.
     "dev": EVERYWHERE | {"headlamp"},
     "ci": EVERYWHERE,
-    "test": EVERYWHERE | {"headlamp", "kube-arangodb", "clickhouse-operator"},
+    # The phase-2 databases go with their operators.
+    "test": EVERYWHERE
+    | {"headlamp", "kube-arangodb", "arangodb", "clickhouse-operator", "clickhouse"},
     "staging": EVERYWHERE
     | {
         "headlamp",
         "kube-arangodb",
+        "arangodb",
         "clickhouse-operator",
+        "clickhouse",
         "vault",
         "signoz-clickhouse",
         "signoz",
@@ -55,7 +61,9 @@ EXPECTED = {
     | {
         "headlamp",
         "kube-arangodb",
+        "arangodb",
         "clickhouse-operator",
+        "clickhouse",
         "vault",
         "signoz-clickhouse",
         "signoz",

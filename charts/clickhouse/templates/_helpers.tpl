@@ -1,5 +1,5 @@
 {{/* Labels of every object of the release. */}}
-{{- define "signoz-clickhouse.labels" -}}
+{{- define "clickhouse.labels" -}}
 app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
@@ -7,7 +7,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{/* A volume claim spec of the given size, in the configured StorageClass if any. */}}
-{{- define "signoz-clickhouse.claim" -}}
+{{- define "clickhouse.claim" -}}
 accessModes: [ReadWriteOnce]
 {{- with .root.Values.storage.storageClass }}
 storageClassName: {{ . | quote }}
