@@ -32,3 +32,17 @@ def test_an_inventory_without_the_environment_settings_is_refused(tmp_path) -> N
     run = run_playbook("phase2_data.yml", "-i", str(hosts))
     assert run.rc != 0
     assert f"{hosts} is not a Slipway environment" in run.output
+
+
+def test_an_inventory_of_its_own_passes_without_the_domain_rule(tmp_path) -> None:
+    """An inventory that sets slipway_env but not the project's common layer (molecule's
+    labs) is checked for the environment only: it produces no host of the project's."""
+    hosts = tmp_path / "hosts.yml"
+    hosts.write_text(
+        "all:\n  vars:\n    slipway_env: lab\n  hosts:\n    localhost:\n"
+        "      ansible_connection: local\n"
+        "      ansible_python_interpreter: '{{ ansible_playbook_python }}'\n"
+    )
+    run = run_playbook("inventory_check.yml", "-i", str(hosts))
+    assert run.rc == 0, run.output
+    assert "is undefined" not in run.output

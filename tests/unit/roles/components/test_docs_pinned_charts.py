@@ -14,7 +14,7 @@ CATALOG = yaml.safe_load((ROOT / "roles" / "components" / "defaults" / "main.yml
 
 def pinned_rows() -> dict[str, tuple[str, str]]:
     """Return component -> (chart, version) from the table after 'Pinned charts:'."""
-    text = (ROOT / "docs" / "components.md").read_text()
+    text = (ROOT / "docs/components.md").read_text()
     table = text[text.index("Pinned charts:") :].split("\n\n")[1]
     rows: dict[str, tuple[str, str]] = {}
     for line in table.splitlines()[2:]:
