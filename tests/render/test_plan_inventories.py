@@ -55,6 +55,7 @@ EXPECTED = {
         "signoz-clickhouse",
         "signoz",
         "otel-collector",
+        "otel-agent",
         "openpanel",
     },
     "prod": EVERYWHERE
@@ -68,6 +69,7 @@ EXPECTED = {
         "signoz-clickhouse",
         "signoz",
         "otel-collector",
+        "otel-agent",
         "openpanel",
     },
 }
