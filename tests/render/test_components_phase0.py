@@ -42,13 +42,18 @@ def applied(playbook: str, inventory: str, tmp_path: Path, *extra: str) -> list[
 @pytest.mark.parametrize(
     ("inventory", "override", "step30", "step50"),
     [
-        ("dev", "", ["sealed-secrets"], ["cloudnative-pg", "platform-db"]),
-        ("staging", "", ["sealed-secrets"], ["cloudnative-pg", "platform-db", "vault"]),
+        ("dev", "", ["sealed-secrets"], ["cert-manager", "cloudnative-pg", "platform-db"]),
+        (
+            "staging",
+            "",
+            ["sealed-secrets"],
+            ["cert-manager", "cloudnative-pg", "platform-db", "vault"],
+        ),
         (
             "dev",
             NEW_ENTRY,
             ["sealed-secrets"],
-            ["cloudnative-pg", "extra-operator", "platform-db"],
+            ["cert-manager", "cloudnative-pg", "extra-operator", "platform-db"],
         ),
     ],
 )

@@ -36,7 +36,14 @@ CUSTOM_GROUPS = (
     "clickhouse.altinity.com/",
     "clickhouse-keeper.altinity.com/",
 )
-EVERYWHERE = {"sealed-secrets", "cloudnative-pg", "platform-db", "business-db", "valkey"}
+EVERYWHERE = {
+    "sealed-secrets",
+    "cert-manager",
+    "cloudnative-pg",
+    "platform-db",
+    "business-db",
+    "valkey",
+}
 EXPECTED = {
     # kubero is off in the catalog until it publishes an operator+UI chart.
     "dev": EVERYWHERE | {"headlamp"},
