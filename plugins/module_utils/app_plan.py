@@ -68,6 +68,9 @@ class AppSettings:
     base_domain: str = ""
     domain_style: str = "none"
     tls_secrets: dict[str, Any] = field(default_factory=dict)
+    # The ClusterIssuer every unit's Ingress names (cert-manager.io/cluster-issuer);
+    # its certificate goes to the unit's tls_secrets entry, else to <unit>-tls.
+    tls_issuer: str = ""
 
 
 def read_chart(collection_dir: str, chart_path: str) -> tuple[str, str]:
@@ -164,6 +167,19 @@ def _host(settings: AppSettings, name: str) -> str:
         raise AppPlanError(f"apps.ingress.{name}: {exc}") from exc
 
 
+def _ingress(settings: AppSettings, name: str, host: str) -> dict[str, Any]:
+    """Return a unit's ingress values: its host and, with an issuer, its certificate."""
+    secret = str(settings.tls_secrets.get(name) or "")
+    if not (host and settings.tls_issuer):
+        return {"enabled": bool(host), "host": host, "tlsSecretName": secret}
+    return {
+        "enabled": True,
+        "host": host,
+        "tlsSecretName": secret or f"{name}-tls",
+        "annotations": {"cert-manager.io/cluster-issuer": settings.tls_issuer},
+    }
+
+
 def unit_values(settings: AppSettings, unit: dict[str, Any], release: str) -> dict[str, Any]:
     """Return a unit's chart values: class at profile < unit values < what the bundle decides."""
     host = _host(settings, unit["name"])
@@ -173,11 +189,7 @@ def unit_values(settings: AppSettings, unit: dict[str, Any], release: str) -> di
             "pullPolicy": "Always" if unit.get("tag") == "latest" else "IfNotPresent",
         },
         "release": release,
-        "ingress": {
-            "enabled": bool(host),
-            "host": host,
-            "tlsSecretName": str(settings.tls_secrets.get(unit["name"]) or ""),
-        },
+        "ingress": _ingress(settings, unit["name"], host),
     }
     policy = settings.service_classes[unit_class(settings, unit["name"])]
     try:

@@ -30,6 +30,10 @@ _VALUES_PATH = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 _GITHUB_REPOSITORY = re.compile(r"^github:[A-Za-z0-9][A-Za-z0-9_-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _UPSTREAM_KEYS = ("repository", "path", "ref")
+# Optional: the chart's Chart.yaml carries a placeholder version that the project's
+# release tool replaces (cert-manager: v0.0.0), so the archive is packaged with the
+# catalog's version as version and appVersion.
+_UPSTREAM_OPTIONAL = ("set_version",)
 _ENTRY_KEYS = frozenset(
     {
         "phase",
@@ -98,6 +102,7 @@ class Upstream:
     repository: str
     path: str
     ref: str
+    set_version: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,11 +323,18 @@ def _upstream(name: str, entry: dict[str, Any], path: str) -> Upstream | None:
             f"{_where(name, 'upstream')}: must be a mapping with "
             f"{', '.join(_UPSTREAM_KEYS)}, got {type(value).__name__}"
         )
-    unknown = sorted(str(key) for key in set(value) - set(_UPSTREAM_KEYS))
+    known = (*_UPSTREAM_KEYS, *_UPSTREAM_OPTIONAL)
+    unknown = sorted(str(key) for key in set(value) - set(known))
     if unknown:
         raise CatalogError(
             f"{_where(name, 'upstream')}: unknown key(s) {', '.join(unknown)}; "
-            f"known: {', '.join(_UPSTREAM_KEYS)}"
+            f"known: {', '.join(known)}"
+        )
+    set_version = value.get("set_version", False)
+    if not isinstance(set_version, bool):
+        raise CatalogError(
+            f"{_where(name, 'upstream.set_version')}: must be true or false, "
+            f"got {type(set_version).__name__}"
         )
     fields = {}
     for key in _UPSTREAM_KEYS:
@@ -350,7 +362,7 @@ def _upstream(name: str, entry: dict[str, Any], path: str) -> Upstream | None:
             f"{_where(name, 'upstream.ref')}: {fields['ref']!r} must be a full commit id "
             "(40 lowercase hexadecimal characters)"
         )
-    return Upstream(**fields)
+    return Upstream(**fields, set_version=set_version)
 
 
 def _archive(name: str, entry: dict[str, Any], default: str) -> str:

@@ -60,6 +60,25 @@ options:
     description: "Namespaces to create, name to C({pod_security: baseline|restricted|privileged})."
     type: dict
     default: {}
+  exposure:
+    description:
+      - Every host and path the catalog (and the apps) serve, and who may reach it.
+      - The plan lists those of enabled components (an entry without a component is always
+        listed, such as an app's front end) with C(public) or C(admin-only) next to each.
+      - Empty when the environment has no ingress.
+    type: list
+    elements: dict
+    default: []
+  public_hosts:
+    description: Hosts of the apps' front ends (release bundles), listed as C(public).
+    type: list
+    elements: str
+    default: []
+  admin_cidrs:
+    description: The networks the admin-only hosts admit, shown next to each of them.
+    type: list
+    elements: str
+    default: []
   cluster_crds:
     description:
       - CRDs the cluster itself brings (k3s installs Traefik's with its bundled Traefik).
@@ -228,6 +247,13 @@ options:
         description: Unit name to the certificate Secret of its Ingress.
         type: dict
         default: {}
+      tls_issuer:
+        description:
+          - The ClusterIssuer each unit's Ingress names (C(cert-manager.io/cluster-issuer));
+            its certificate goes to the unit's O(apps.tls_secrets) entry, else to C(<unit>-tls).
+          - Empty leaves the Ingresses without that annotation.
+        type: str
+        default: ""
 attributes:
   check_mode:
     support: full
@@ -303,9 +329,29 @@ not_rendered:
   returned: always
   type: list
   elements: str
+hosts:
+  description:
+    - The hosts (and paths) enabled components serve, sorted, each C(public) or C(admin-only).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    component:
+      description: The catalog component, or empty for the apps.
+      type: str
+    host:
+      description: The host name.
+      type: str
+    path:
+      description: The path on that host.
+      type: str
+    exposure:
+      description: C(public) or C(admin-only).
+      type: str
 table:
   description:
     - The plan as aligned text lines (order, phase, namespace, release, chart, after).
+    - One line per exposed host (O(exposure)) with C(public) or C(admin-only).
     - With O(bundle), one more line per unit - its service class, requests, limits and
       autoscaling bounds.
   returned: always
@@ -412,6 +458,11 @@ from ansible_collections.slipway.platform.plugins.module_utils.component_secrets
     check_sealed_secrets,
     declared_secrets,
     missing_message,
+)
+from ansible_collections.slipway.platform.plugins.module_utils.ingress_policy import (
+    PolicyError,
+    exposed_hosts,
+    host_lines,
 )
 
 
@@ -556,6 +607,9 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         else ([], [])
     )
 
+    enabled = frozenset(release.component.name for release in plan.releases)
+    hosts = exposed_hosts(params["exposure"], enabled, params["public_hosts"])
+
     def record(release: PlannedRelease) -> dict[str, Any]:
         return release_record(release, params["chart_dir"], collection_dir=params["collection_dir"])
 
@@ -569,7 +623,10 @@ def run_module(module: AnsibleModule) -> dict[str, Any]:
         "removed": removed,
         "rendered": rendered,
         "not_rendered": missing,
-        "table": plan_table(plan, rendered, secrets_check) + policy,
+        "hosts": hosts,
+        "table": plan_table(plan, rendered, secrets_check)
+        + host_lines(hosts, params["admin_cidrs"])
+        + policy,
         **checks.record(),
     }
     if module._diff:
@@ -617,6 +674,9 @@ def main() -> None:
             "env": {"type": "str", "required": True},
             "namespaces": {"type": "dict", "default": {}},
             "cluster_crds": {"type": "list", "elements": "str", "default": []},
+            "exposure": {"type": "list", "elements": "dict", "default": []},
+            "public_hosts": {"type": "list", "elements": "str", "default": []},
+            "admin_cidrs": {"type": "list", "elements": "str", "default": []},
             "dest": {"type": "path", "default": ""},
             "chart_dir": {"type": "path", "default": ""},
             "collection_dir": {"type": "path", "default": ""},
@@ -655,6 +715,7 @@ def main() -> None:
                     "domain_style": {"type": "str", "default": "none"},
                     # Names of certificate Secrets, not secret values.
                     "tls_secrets": {"type": "dict", "default": {}, "no_log": False},
+                    "tls_issuer": {"type": "str", "default": ""},
                 },
             },
         },
@@ -672,7 +733,7 @@ def main() -> None:
         module.exit_json(**run_module(module))
     except ChartChecksFailed as exc:
         module.fail_json(msg=str(exc), **exc.result)
-    except (AppPlanError, ComponentPlanError, SealedSecretsError) as exc:
+    except (AppPlanError, ComponentPlanError, PolicyError, SealedSecretsError) as exc:
         module.fail_json(msg=str(exc))
 
 

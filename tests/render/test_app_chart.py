@@ -163,7 +163,12 @@ def test_options_render_valid(helm_binary: Path, validate_manifest: Callable[...
         "envFromSecrets": ["web-secrets"],
         "podDisruptionBudget": {"enabled": False, "maxUnavailable": 1},
         "networkPolicy": {"enabled": False},
-        "ingress": {"enabled": True, "host": "app.example.com", "tlsSecretName": "app-tls"},
+        "ingress": {
+            "enabled": True,
+            "host": "app.example.com",
+            "tlsSecretName": "app-tls",
+            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-dns"},
+        },
     }
     docs = render(helm_binary, values)
     for doc in docs:
@@ -174,6 +179,9 @@ def test_options_render_valid(helm_binary: Path, validate_manifest: Callable[...
     assert by_kind["Ingress"]["spec"]["tls"] == [
         {"hosts": ["app.example.com"], "secretName": "app-tls"}
     ]
+    assert by_kind["Ingress"]["metadata"]["annotations"] == {
+        "cert-manager.io/cluster-issuer": "letsencrypt-dns"
+    }
     container = by_kind["Deployment"]["spec"]["template"]["spec"]["containers"][0]
     assert container["envFrom"] == [{"secretRef": {"name": "web-secrets"}}]
 

@@ -84,14 +84,14 @@ def test_deploy_records_then_changes_nothing(cluster: Cluster) -> None:
     assert recap is not None and recap[1] > 0
     for name in UNITS:
         [revision] = cluster.revisions(name)
-        assert (revision["status"], revision["chart"]) == ("deployed", "app-0.1.0")
+        assert (revision["status"], revision["chart"]) == ("deployed", "app-0.2.0")
         assert image(revision) == f"registry.example.com/shop/{name}:3f9c2ab41d7e"
     [record] = cluster.records()
     assert (record["kind"], record["name"]) == ("bundle", "3f9c2ab41d7e")
     assert sorted(
         (r["name"], r["namespace"], r["chart"], r["chart_version"], r["revision"])
         for r in record["releases"]
-    ) == sorted((n, "apps", "app", "0.1.0", 1) for n in UNITS)
+    ) == sorted((n, "apps", "app", "0.2.0", 1) for n in UNITS)
     assert record["bundle"]["release"] == "3f9c2ab41d7e"
     # The deploy path of the components: the smoke table and the manifest backups.
     for name in UNITS:

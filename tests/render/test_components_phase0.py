@@ -20,6 +20,9 @@ NEW_ENTRY = (
     "extra-operator:\n  phase: 0\n  namespace: platform\n  chart: extra\n"
     "  version: 1.0.0\n  repo: https://charts.example.com\n"
 )
+# Phase 0's entries before the platform database, in plan order (those without
+# dependencies first, by name; cluster-issuers after cert-manager).
+PLATFORM = ["admin-allowlist", "cert-manager", "cloudnative-pg", "cluster-issuers"]
 APPLIED = re.compile(r"applied by this run: ([^'\"]*)['\"]")
 
 
@@ -42,13 +45,20 @@ def applied(playbook: str, inventory: str, tmp_path: Path, *extra: str) -> list[
 @pytest.mark.parametrize(
     ("inventory", "override", "step30", "step50"),
     [
-        ("dev", "", ["sealed-secrets"], ["cloudnative-pg", "platform-db"]),
-        ("staging", "", ["sealed-secrets"], ["cloudnative-pg", "platform-db", "vault"]),
+        ("dev", "", ["sealed-secrets"], [*PLATFORM, "platform-db"]),
+        ("staging", "", ["sealed-secrets"], [*PLATFORM, "platform-db", "vault"]),
         (
             "dev",
             NEW_ENTRY,
             ["sealed-secrets"],
-            ["cloudnative-pg", "extra-operator", "platform-db"],
+            [
+                "admin-allowlist",
+                "cert-manager",
+                "cloudnative-pg",
+                "extra-operator",
+                "cluster-issuers",
+                "platform-db",
+            ],
         ),
     ],
 )

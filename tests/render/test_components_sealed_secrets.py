@@ -26,6 +26,7 @@ STAGING_NEEDS = {
     "signoz-clickhouse": "observability/signoz-clickhouse",
     "clickhouse": "data/clickhouse-app",
     "arangodb": "data/arangodb-root",
+    "cluster-issuers": "cert-manager/cloudflare-api-token",
 }
 STAGING_DECLARATIONS = yaml.safe_load(
     (ROOT / "inventories" / "staging" / "group_vars" / "all" / "sealing.yml").read_text()
@@ -82,6 +83,7 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     secrets = tmp_path / "secrets" / "staging"
     commit(secrets, "platform/platform-db-app", "data/valkey-users", "observability/openpanel")
     commit(secrets, "observability/signoz-clickhouse", "data/clickhouse-app", "data/arangodb-root")
+    commit(secrets, "cert-manager/cloudflare-api-token")
     # Sealed for another namespace: it does not make data/business-db-app.
     commit(secrets, "apps/business-db-app")
     (secrets / "README.md").write_text("not a manifest, not read\n")
@@ -103,11 +105,12 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     )
     assert f"({secrets}/apps.business-db-app.yml seals apps/business-db-app" in run.output
     assert run.output.count("[WARNING]:") == 2, run.raw[-3000:]
-    assert "SealedSecrets: 7 of 9 needed Secrets committed" in run.output
+    assert "SealedSecrets: 8 of 10 needed Secrets committed" in run.output
     section = plan_file(tmp_path)
     assert section["dir"] == str(secrets)
     assert section["committed"] == [
         "apps/business-db-app",
+        "cert-manager/cloudflare-api-token",
         "data/arangodb-root",
         "data/clickhouse-app",
         "data/valkey-users",
@@ -141,7 +144,7 @@ def test_strict_mode_fails_on_a_missing_sealed_secret(tmp_path: Path) -> None:
     run = plan(tmp_path, secrets, components_require_sealed_secrets=True)
     assert run.rc == 0, run.raw[-3000:]
     assert "[WARNING]" not in run.output
-    assert "SealedSecrets: 9 of 9 needed Secrets committed" in run.output
+    assert "SealedSecrets: 10 of 10 needed Secrets committed" in run.output
 
 
 def test_a_file_that_is_not_a_sealed_secret_fails_naming_it(tmp_path: Path) -> None:

@@ -241,6 +241,33 @@ def test_ingress_routes_api_and_dashboard(docs: Docs) -> None:
     assert dashboard["http"]["paths"][0]["backend"]["service"]["name"] == "openpanel-dashboard"
 
 
+def test_tls_on_both_and_the_allowlist_on_the_dashboard_only(helm_binary: Path) -> None:
+    values = catalog_values()
+    allowlist = "observability-admin-allowlist@kubernetescrd"
+    values["ingress"] |= {
+        "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-dns"},
+        "dashboardAnnotations": {"traefik.ingress.kubernetes.io/router.middlewares": allowlist},
+        "tls": True,
+    }
+    docs = render(helm_binary, values)
+    api = find(docs, "Ingress", "openpanel-api")
+    dashboard = find(docs, "Ingress", "openpanel-dashboard")
+    assert api["metadata"]["annotations"] == {
+        "traefik.ingress.kubernetes.io/router.middlewares": (
+            "observability-openpanel-strip-api@kubernetescrd"
+        ),
+        "cert-manager.io/cluster-issuer": "letsencrypt-dns",
+    }
+    assert dashboard["metadata"]["annotations"] == {
+        "traefik.ingress.kubernetes.io/router.middlewares": allowlist,
+        "cert-manager.io/cluster-issuer": "letsencrypt-dns",
+    }
+    # One certificate Secret per Ingress: cert-manager's ingress-shim owns a
+    # Certificate by the Ingress that asks for it.
+    assert api["spec"]["tls"] == [{"hosts": [HOST], "secretName": "openpanel-api-tls"}]
+    assert dashboard["spec"]["tls"] == [{"hosts": [HOST], "secretName": "openpanel-dashboard-tls"}]
+
+
 def test_other_ingress_classes_get_no_traefik_middleware(helm_binary: Path) -> None:
     values = catalog_values()
     values["ingress"] = {"enabled": True, "className": "nginx", "host": HOST}

@@ -30,22 +30,39 @@ KUBE_VERSION = "1.34"
 # checked field by field in test_openpanel_chart.py, the databases' in
 # test_database_charts.py.
 CUSTOM_GROUPS = (
+    "cert-manager.io/",
     "postgresql.cnpg.io/",
     "database.arangodb.com/",
     "traefik.io/",
     "clickhouse.altinity.com/",
     "clickhouse-keeper.altinity.com/",
 )
-EVERYWHERE = {"sealed-secrets", "cloudnative-pg", "platform-db", "business-db", "valkey"}
+EVERYWHERE = {
+    "sealed-secrets",
+    "cert-manager",
+    "cluster-issuers",
+    "cloudnative-pg",
+    "platform-db",
+    "business-db",
+    "valkey",
+}
 EXPECTED = {
     # kubero is off in the catalog until it publishes an operator+UI chart.
-    "dev": EVERYWHERE | {"headlamp"},
+    "dev": EVERYWHERE | {"headlamp", "admin-allowlist"},
     "ci": EVERYWHERE,
     # The phase-2 databases go with their operators.
     "test": EVERYWHERE
-    | {"headlamp", "kube-arangodb", "arangodb", "clickhouse-operator", "clickhouse"},
+    | {
+        "headlamp",
+        "admin-allowlist",
+        "kube-arangodb",
+        "arangodb",
+        "clickhouse-operator",
+        "clickhouse",
+    },
     "staging": EVERYWHERE
     | {
+        "admin-allowlist",
         "headlamp",
         "kube-arangodb",
         "arangodb",
@@ -60,6 +77,7 @@ EXPECTED = {
     },
     "prod": EVERYWHERE
     | {
+        "admin-allowlist",
         "headlamp",
         "kube-arangodb",
         "arangodb",
@@ -319,7 +337,11 @@ def test_path_chart_is_rendered_without_an_air_gap_folder(tmp_path: Path) -> Non
     override.write_text(PATH_OVERRIDE)
     result = run_plan("dev", None, tmp_path, "-e", f"components_override_file={override}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "rendered with helm: headlamp" in result.stdout
+    # Besides headlamp, only the collection's own charts (phase 0's cluster-issuers and
+    # admin-allowlist) are at hand.
+    [rendered] = [line for line in result.stdout.splitlines() if "rendered with helm: " in line]
+    names = rendered.split("rendered with helm: ", 1)[1].strip(" '\",").split(", ")
+    assert sorted(names) == ["admin-allowlist", "cluster-issuers", "headlamp"], rendered
     plan_dir = tmp_path / "dev" / "components"
     [headlamp] = [
         release

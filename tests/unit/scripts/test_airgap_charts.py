@@ -81,6 +81,8 @@ def mirrors(tmp_path: Path) -> tuple[Path, str]:
         "1.0.0",
         dependencies=[{"name": "redis", "version": "9.9.9", "repository": "https://r.example"}],
     )
+    # A Chart.yaml whose version the project's release tool sets (cert-manager's).
+    write_chart(work / "charts" / "stamped", "stamped", "v0.0.0", appVersion="v0.0.0")
     git("init", "-q", "-b", "main", cwd=work)
     git("add", "-A", cwd=work)
     git("commit", "-q", "-m", "charts", cwd=work)
@@ -274,3 +276,42 @@ def test_unknown_commit_names_the_entry(tmp_path: Path, mirrors: tuple[Path, str
     result = run(catalog, mirror, tmp_path / "airgap")
     assert result.returncode == 1
     assert f"error: hello: commit {'b' * 40} is not in the snapshot" in result.stderr
+
+
+def test_set_version_packages_a_placeholder_chart_with_the_catalog_version(
+    tmp_path: Path, mirrors: tuple[Path, str]
+) -> None:
+    mirror, ref = mirrors
+    stamped = entry("stamped", "v1.21.1", "charts/stamped", ref)
+    stamped["upstream"] = {
+        "repository": "github:acme/charts",
+        "path": "charts/stamped",
+        "ref": ref,
+        "set_version": True,
+    }
+    catalog = catalog_file(tmp_path, {"stamped": stamped})
+    dest = tmp_path / "airgap"
+    result = run(catalog, mirror, dest)
+    assert result.returncode == 0, result.stderr
+    archive = dest / "charts" / "stamped-v1.21.1.tgz"
+    with tarfile.open(archive) as tar:
+        handle = tar.extractfile("stamped/Chart.yaml")
+        assert handle is not None
+        meta = yaml.safe_load(handle.read())
+    assert (meta["version"], meta["appVersion"]) == ("v1.21.1", "v1.21.1")
+    before = snapshot_of(dest / "charts")
+    again = run(catalog, mirror, dest)
+    assert again.stdout.startswith("unchanged: stamped: "), again.stdout + again.stderr
+    assert snapshot_of(dest / "charts") == before
+
+
+def test_placeholder_version_without_set_version_is_refused(
+    tmp_path: Path, mirrors: tuple[Path, str]
+) -> None:
+    mirror, ref = mirrors
+    catalog = catalog_file(
+        tmp_path, {"stamped": entry("stamped", "v1.21.1", "charts/stamped", ref)}
+    )
+    result = run(catalog, mirror, tmp_path / "airgap")
+    assert result.returncode == 1
+    assert "is stamped v0.0.0, the catalog pins stamped v1.21.1" in result.stderr

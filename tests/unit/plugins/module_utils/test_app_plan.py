@@ -213,3 +213,37 @@ def test_read_chart(tmp_path: Path) -> None:
     (tmp_path / "c" / "Chart.yaml").write_text("name: c\n")
     with pytest.raises(AppPlanError, match=r"has no name and version"):
         read_chart(str(tmp_path), "c")
+
+
+@pytest.mark.parametrize(
+    ("tls_secrets", "secret"),
+    [({}, "web-tls"), ({"web": "shop-cert"}, "shop-cert")],
+)
+def test_tls_issuer_gives_every_unit_ingress_a_certificate(
+    tls_secrets: dict[str, str], secret: str
+) -> None:
+    [web] = unit_components(
+        bundle("web"),
+        settings(
+            ingress={"web": "shop"},
+            ingress_enabled=True,
+            base_domain="example.com",
+            domain_style="env_suffixed",
+            tls_secrets=tls_secrets,
+            tls_issuer="letsencrypt-dns",
+        ),
+    )
+    assert web.values["ingress"] == {
+        "enabled": True,
+        "host": "shop-staging.example.com",
+        "tlsSecretName": secret,
+        "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-dns"},
+    }
+
+
+def test_tls_issuer_changes_nothing_without_ingress() -> None:
+    [api] = unit_components(
+        bundle("api"),
+        settings(ingress={"api": "api"}, ingress_enabled=False, tls_issuer="selfsigned-ca"),
+    )
+    assert api.values["ingress"] == {"enabled": False, "host": "", "tlsSecretName": ""}

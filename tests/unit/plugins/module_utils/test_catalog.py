@@ -156,6 +156,11 @@ UPSTREAM = {
         ),
         # A chart published only as source: upstream is its one source.
         ({"upstream": UPSTREAM, "repo": None}, Upstream(**UPSTREAM)),
+        # A chart whose Chart.yaml holds a placeholder version (cert-manager's v0.0.0).
+        (
+            {"upstream": UPSTREAM | {"set_version": True}},
+            Upstream(**UPSTREAM, set_version=True),
+        ),
     ],
 )
 def test_upstream_is_parsed(changes: dict[str, Any], expected: Upstream | None) -> None:
@@ -172,6 +177,10 @@ def test_upstream_is_parsed(changes: dict[str, Any], expected: Upstream | None) 
         (
             UPSTREAM | {"tag": "v1"},
             r"^components\.x\.upstream: unknown key\(s\) tag; known: repository",
+        ),
+        (
+            UPSTREAM | {"set_version": "yes"},
+            r"^components\.x\.upstream\.set_version: must be true or false, got str",
         ),
         ({**UPSTREAM, "repository": None}, r"^components\.x\.upstream\.repository: is required"),
         ({**UPSTREAM, "path": ""}, r"^components\.x\.upstream\.path: is required"),
