@@ -147,21 +147,23 @@ def test_check_mode_initialises_nothing(vault: Vault) -> None:
 
 
 @pytest.mark.parametrize(
-    ("playbook", "passphrase", "prepare", "message"),
+    ("playbook", "short", "prepare", "message"),
     [
-        ("vault_init.yml", SHORT, None, "vault_vault_keys_passphrase must be at least 16"),
-        ("vault_unseal.yml", PASSPHRASE, None, "Vault is not initialised: run ansible-playbook"),
+        ("vault_init.yml", True, None, "vault_vault_keys_passphrase must be at least 16"),
+        ("vault_unseal.yml", False, None, "Vault is not initialised: run ansible-playbook"),
         (
             "vault_init.yml",
-            PASSPHRASE,
+            False,
             "old keys file",
             "holds the keys of an earlier Vault. Move it somewhere safe",
         ),
     ],
+    ids=["short passphrase", "unseal before init", "earlier keys file"],
 )
 def test_refusals_name_the_fix_and_change_nothing(
-    vault: Vault, playbook: str, passphrase: str, prepare: str | None, message: str
+    vault: Vault, playbook: str, *, short: bool, prepare: str | None, message: str
 ) -> None:
+    passphrase = SHORT if short else PASSPHRASE
     if prepare:
         vault.keys_file.parent.mkdir(parents=True, exist_ok=True)
         vault.keys_file.write_text(prepare)

@@ -46,7 +46,7 @@ def applied(playbook: str, inventory: str, tmp_path: Path, *extra: str) -> list[
     ("inventory", "override", "step30", "step50"),
     [
         ("dev", "", ["sealed-secrets"], [*PLATFORM, "platform-db"]),
-        ("staging", "", ["sealed-secrets"], [*PLATFORM, "platform-db", "vault"]),
+        ("staging", "", ["sealed-secrets"], [*PLATFORM, "platform-db", "vault-tls", "vault"]),
         (
             "dev",
             NEW_ENTRY,

@@ -203,9 +203,8 @@ def test_acme_cluster_issuer_uses_dns01_through_cloudflare(
     env: str, plans: dict[str, Path]
 ) -> None:
     docs = manifests(plans[env])["cluster-issuers"]
-    [issuer] = docs
+    [issuer] = [doc for doc in docs if doc["metadata"]["name"] == "letsencrypt-dns"]
     assert (issuer["apiVersion"], issuer["kind"]) == ("cert-manager.io/v1", "ClusterIssuer")
-    assert issuer["metadata"]["name"] == "letsencrypt-dns"
     acme = issuer["spec"]["acme"]
     assert acme["privateKeySecretRef"] == {"name": "letsencrypt-dns-account"}
     assert acme["email"] == "platform@example.com"
@@ -224,10 +223,15 @@ def test_acme_cluster_issuer_uses_dns01_through_cloudflare(
     assert_fields_known(issuer, schema, "ClusterIssuer")
 
 
-@pytest.mark.parametrize("env", ["dev", "ci", "test"])
+@pytest.mark.parametrize("env", sorted(ISSUER))
 def test_self_signed_ca_issuer_chain(env: str, plans: dict[str, Path]) -> None:
+    """The internal CA exists everywhere (Vault's listener); dev, ci and test's Ingresses use it."""
     docs = manifests(plans[env])["cluster-issuers"]
-    by_name = {(doc["kind"], doc["metadata"]["name"]): doc for doc in docs}
+    by_name = {
+        (doc["kind"], doc["metadata"]["name"]): doc
+        for doc in docs
+        if doc["metadata"]["name"] != ISSUER[env] or ISSUER[env] == "selfsigned-ca"
+    }
     assert set(by_name) == {
         ("ClusterIssuer", "selfsigned-root"),
         ("Certificate", "selfsigned-ca"),
@@ -298,3 +302,51 @@ def test_open_to_all_needs_a_reason(tmp_path: Path) -> None:
     assert (
         "host secrets.internal-staging.example.com/: admin-only (0.0.0.0/0) [vault]" in run.output
     )
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_vault_listens_with_tls_from_the_internal_ca(env: str, plans: dict[str, Path]) -> None:
+    """No tls_disable: Vault's listener has a certificate, Traefik checks it, the CLI trusts it."""
+    docs = manifests(plans[env])
+    [config_map] = [doc for doc in docs["vault"] if doc["kind"] == "ConfigMap"]
+    config = next(iter(config_map["data"].values()))
+    assert "tls_disable" not in config
+    assert 'tls_cert_file   = "/vault/userconfig/vault-server-tls/tls.crt"' in config
+    [server] = [doc for doc in docs["vault"] if doc["kind"] == "StatefulSet"]
+    pod = server["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert volumes["userconfig-vault-server-tls"]["secret"]["secretName"] == "vault-server-tls"
+    env_vars = {item["name"]: item.get("value") for item in pod["containers"][0]["env"]}
+    assert env_vars["VAULT_ADDR"] == "https://127.0.0.1:8200"
+    assert env_vars["VAULT_CACERT"] == "/vault/userconfig/vault-server-tls/ca.crt"
+    probe = pod["containers"][0]["readinessProbe"]["httpGet"]
+    assert probe["scheme"] == "HTTPS"
+    # The Service the Ingress points at (vault, or vault-active in HA) is reached by HTTPS
+    # through the ServersTransport that trusts the internal CA.
+    [ingress] = [doc for doc in docs["vault"] if doc["kind"] == "Ingress"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"]
+    [service] = [
+        doc
+        for doc in docs["vault"]
+        if doc["kind"] == "Service" and doc["metadata"]["name"] == backend
+    ]
+    annotations = service["metadata"]["annotations"]
+    assert annotations["traefik.ingress.kubernetes.io/service.serversscheme"] == "https"
+    assert (
+        annotations["traefik.ingress.kubernetes.io/service.serverstransport"]
+        == "platform-vault@kubernetescrd"
+    )
+    by_kind = {doc["kind"]: doc for doc in docs["vault-tls"]}
+    certificate = by_kind["Certificate"]
+    assert certificate["metadata"]["namespace"] == "platform"
+    assert certificate["spec"]["secretName"] == "vault-server-tls"
+    assert certificate["spec"]["issuerRef"]["name"] == "selfsigned-ca"
+    assert {"vault.platform.svc", "vault-active.platform.svc", "*.vault-internal"} <= set(
+        certificate["spec"]["dnsNames"]
+    )
+    assert certificate["spec"]["ipAddresses"] == ["127.0.0.1"]
+    assert_fields_known(certificate, crd_schema(plans[env], "certificates"), "Certificate")
+    transport = by_kind["ServersTransport"]
+    assert transport["metadata"]["name"] == "vault"
+    assert transport["spec"]["rootCAs"] == [{"secret": "vault-server-tls"}]
+    assert transport["spec"]["serverName"] == "vault.platform.svc"
