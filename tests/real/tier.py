@@ -401,28 +401,38 @@ class Tier:
             docs = [d for d in yaml.safe_load_all(manifest) if d]
             phase = phases.get(name, "phase 999 apps" if namespace == "apps" else "other")
             self.report.objects[phase] = self.report.objects.get(phase, 0) + len(docs)
-            result = run(
-                [
-                    "kubectl",
-                    "--kubeconfig",
-                    str(self.kubeconfig),
-                    "apply",
-                    "--server-side",
-                    "--dry-run=server",
-                    "--validate=strict",
-                    "--force-conflicts",
-                    "--field-manager=slipway-strict-check",
-                    "--namespace",
-                    namespace,
-                    "-f",
-                    "-",
-                ],
-                env=self.environ(),
-                check=False,
-                stdin=manifest,
-            )
-            if result.returncode != 0:
-                self.report.strict.append(f"{namespace}/{name}: {result.stderr.strip()[-1500:]}")
+            # A chart may put objects in other namespaces than its release's (cert-manager's
+            # leader-election Roles in kube-system, the allowlist in every admin namespace):
+            # kubectl applies each group with its own --namespace, as helm does.
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for doc in docs:
+                own = (doc.get("metadata") or {}).get("namespace") or namespace
+                groups.setdefault(own, []).append(doc)
+            for own, group in groups.items():
+                result = run(
+                    [
+                        "kubectl",
+                        "--kubeconfig",
+                        str(self.kubeconfig),
+                        "apply",
+                        "--server-side",
+                        "--dry-run=server",
+                        "--validate=strict",
+                        "--force-conflicts",
+                        "--field-manager=slipway-strict-check",
+                        "--namespace",
+                        own,
+                        "-f",
+                        "-",
+                    ],
+                    env=self.environ(),
+                    check=False,
+                    stdin=yaml.safe_dump_all(group),
+                )
+                if result.returncode != 0:
+                    self.report.strict.append(
+                        f"{namespace}/{name} ({own}): {result.stderr.strip()[-1500:]}"
+                    )
         say(
             f"{self.env}: strict field validation of {sum(self.report.objects.values())} objects: "
             f"{len(self.report.strict)} release(s) refused"

@@ -1,7 +1,8 @@
 """TLS and the admin allowlist on every Ingress the plan renders, with the real charts.
 
-The catalog charts that render an Ingress (vault, headlamp, kubero, signoz) and
-cert-manager (whose CRDs the plan checks the ClusterIssuers against) are packaged
+The catalog charts that render an Ingress (vault, headlamp, kubero, signoz),
+cert-manager (whose CRDs the plan checks the ClusterIssuers against) and the
+OpenTelemetry collector (whose RBAC is checked at the end) are packaged
 from their upstream snapshots by scripts/airgap-charts; every other catalog chart is
 the stand-in. The real plan path then runs for each environment, kubero switched on
 by an override file (it is off in the catalog), and every rendered Ingress is read.
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.render, pytest.mark.slow]
 
 ROOT = Path(__file__).parents[2]
 MIRRORS = Path(os.environ.get("SLIPWAY_UPSTREAM_MIRRORS") or "/work/.mirror")
-REAL = ("cert-manager", "vault", "headlamp", "kubero", "signoz")
+REAL = ("cert-manager", "vault", "headlamp", "kubero", "signoz", "otel-collector")
 ISSUER = {
     "dev": "selfsigned-ca",
     "ci": "selfsigned-ca",
@@ -48,7 +49,12 @@ def airgap(stand_in_airgap: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """The stand-in folder with the real archives of the Ingress charts and cert-manager."""
     missing = [
         name
-        for name in ("cert-manager+cert-manager", "hashicorp+vault-helm", "SigNoz+charts")
+        for name in (
+            "cert-manager+cert-manager",
+            "hashicorp+vault-helm",
+            "SigNoz+charts",
+            "open-telemetry+opentelemetry-helm-charts",
+        )
         if not (MIRRORS / name / "repo").is_dir()
     ]
     if missing:
@@ -350,3 +356,40 @@ def test_vault_listens_with_tls_from_the_internal_ca(env: str, plans: dict[str, 
     assert transport["metadata"]["name"] == "vault"
     assert transport["spec"]["rootCAs"] == [{"secret": "vault-server-tls"}]
     assert transport["spec"]["serverName"] == "vault.platform.svc"
+
+
+@pytest.mark.parametrize("env", ["staging", "prod"])
+def test_collectors_read_only_what_they_need(env: str, plans: dict[str, Path]) -> None:
+    """The node agent and the gateway: read-only RBAC, never Secrets, and their pipelines."""
+    docs = manifests(plans[env])
+    wanted = {
+        "otel-agent": {"hostmetrics", "kubeletstats", "file_log"},
+        "otel-collector": {"k8s_cluster", "k8sobjects", "prometheus"},
+    }
+    for release, receivers in wanted.items():
+        [role] = [doc for doc in docs[release] if doc["kind"] == "ClusterRole"]
+        for rule in role["rules"]:
+            assert set(rule["verbs"]) <= {"get", "list", "watch"}, (release, rule)
+            assert "secrets" not in rule["resources"], (release, rule)
+        [config_map] = [doc for doc in docs[release] if doc["kind"] == "ConfigMap"]
+        config = yaml.safe_load(config_map["data"]["relay"])
+        pipelines = config["service"]["pipelines"]
+        used = {name for pipeline in pipelines.values() for name in pipeline["receivers"]}
+        assert receivers <= used, (release, used)
+        for pipeline in pipelines.values():
+            assert pipeline["exporters"] == ["otlp"]
+        assert (
+            config["exporters"]["otlp"]["endpoint"]
+            == "signoz-otel-collector.observability.svc:4317"
+        )
+    [agent] = [doc for doc in docs["otel-agent"] if doc["kind"] == "DaemonSet"]
+    assert agent["metadata"]["namespace"] == "telemetry"
+    assert (
+        "k8s_attributes"
+        in yaml.safe_load(
+            next(doc for doc in docs["otel-agent"] if doc["kind"] == "ConfigMap")["data"]["relay"]
+        )["service"]["pipelines"]["logs"]["processors"]
+    )
+    [gateway] = [doc for doc in docs["otel-collector"] if doc["kind"] == "Deployment"]
+    # One replica: more would need leader election and a Lease the gateway may write.
+    assert gateway["spec"]["replicas"] == 1
