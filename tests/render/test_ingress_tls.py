@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from playbook_run import run_playbook
+from playbook_run import PlaybookRun, run_playbook
 
 pytestmark = [pytest.mark.render, pytest.mark.slow]
 
@@ -259,6 +259,20 @@ def test_self_signed_ca_issuer_chain(env: str, plans: dict[str, Path]) -> None:
         assert_fields_known(doc, crd_schema(plans[env], plural), f"{kind}/{name}")
 
 
+def staging_plan(extra: str, tmp_path: Path) -> PlaybookRun:
+    """Staging's plan, offline and without an air-gap folder, with extra variables."""
+    return run_playbook(
+        "phase1_platform.yml",
+        "-i",
+        "inventories/staging",
+        "--tags",
+        "plan",
+        "-e",
+        extra,
+        env={"SLIPWAY_AIRGAP_DIR": "", "SLIPWAY_BUILD_DIR": str(tmp_path)},
+    )
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -278,31 +292,16 @@ def test_self_signed_ca_issuer_chain(env: str, plans: dict[str, Path]) -> None:
     ],
 )
 def test_bad_setting_fails_the_plan_naming_it(extra: str, message: str, tmp_path: Path) -> None:
-    run = run_playbook(
-        "phase1_platform.yml",
-        "-i",
-        "inventories/staging",
-        "--tags",
-        "plan",
-        "-e",
-        extra,
-        env={"SLIPWAY_AIRGAP_DIR": "", "SLIPWAY_BUILD_DIR": str(tmp_path)},
-    )
+    run = staging_plan(extra, tmp_path)
     assert run.rc != 0
     assert message in run.output, run.raw[-3000:]
 
 
 def test_open_to_all_needs_a_reason(tmp_path: Path) -> None:
-    run = run_playbook(
-        "phase1_platform.yml",
-        "-i",
-        "inventories/staging",
-        "--tags",
-        "plan",
-        "-e",
+    run = staging_plan(
         '{"slipway_admin_cidrs": ["0.0.0.0/0"], '
         '"slipway_admin_open_to_all_reason": "a lab behind its own firewall"}',
-        env={"SLIPWAY_AIRGAP_DIR": "", "SLIPWAY_BUILD_DIR": str(tmp_path)},
+        tmp_path,
     )
     assert run.rc == 0, run.raw[-3000:]
     assert (
@@ -366,13 +365,14 @@ def test_collectors_read_only_what_they_need(env: str, plans: dict[str, Path]) -
         "otel-agent": {"hostmetrics", "kubeletstats", "file_log"},
         "otel-collector": {"k8s_cluster", "k8sobjects", "prometheus"},
     }
+    configs: dict[str, Any] = {}
     for release, receivers in wanted.items():
         [role] = [doc for doc in docs[release] if doc["kind"] == "ClusterRole"]
         for rule in role["rules"]:
             assert set(rule["verbs"]) <= {"get", "list", "watch"}, (release, rule)
             assert "secrets" not in rule["resources"], (release, rule)
         [config_map] = [doc for doc in docs[release] if doc["kind"] == "ConfigMap"]
-        config = yaml.safe_load(config_map["data"]["relay"])
+        config = configs[release] = yaml.safe_load(config_map["data"]["relay"])
         pipelines = config["service"]["pipelines"]
         used = {name for pipeline in pipelines.values() for name in pipeline["receivers"]}
         assert receivers <= used, (release, used)
@@ -384,12 +384,7 @@ def test_collectors_read_only_what_they_need(env: str, plans: dict[str, Path]) -
         )
     [agent] = [doc for doc in docs["otel-agent"] if doc["kind"] == "DaemonSet"]
     assert agent["metadata"]["namespace"] == "telemetry"
-    assert (
-        "k8s_attributes"
-        in yaml.safe_load(
-            next(doc for doc in docs["otel-agent"] if doc["kind"] == "ConfigMap")["data"]["relay"]
-        )["service"]["pipelines"]["logs"]["processors"]
-    )
+    assert "k8s_attributes" in configs["otel-agent"]["service"]["pipelines"]["logs"]["processors"]
     [gateway] = [doc for doc in docs["otel-collector"] if doc["kind"] == "Deployment"]
     # One replica: more would need leader election and a Lease the gateway may write.
     assert gateway["spec"]["replicas"] == 1
