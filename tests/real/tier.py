@@ -207,7 +207,7 @@ def source_values(env: str) -> dict[str, dict[str, str]]:
         (
             "platform/vault-storage",
             "connection_url",
-        ): f"postgres://vault:{db_password}@platform-db-cluster-rw.platform:5432/vault",
+        ): f"postgres://vault:{db_password}@platform-db-rw.platform:5432/vault",
         ("data/valkey-users", "default"): valkey_password,
         ("observability/openpanel", "redis-password"): valkey_password,
     }

@@ -22,7 +22,7 @@ NEW_ENTRY = (
 )
 # Phase 0's entries before the platform database, in plan order (those without
 # dependencies first, by name; cluster-issuers after cert-manager).
-PLATFORM = ["admin-allowlist", "cert-manager", "cloudnative-pg", "cluster-issuers"]
+PLATFORM = ["admin-allowlist", "cert-manager", "cloudnative-pg", "db-endpoints", "cluster-issuers"]
 APPLIED = re.compile(r"applied by this run: ([^'\"]*)['\"]")
 
 
@@ -46,19 +46,18 @@ def applied(playbook: str, inventory: str, tmp_path: Path, *extra: str) -> list[
     ("inventory", "override", "step30", "step50"),
     [
         ("dev", "", ["sealed-secrets"], [*PLATFORM, "platform-db"]),
-        ("staging", "", ["sealed-secrets"], [*PLATFORM, "platform-db", "vault-tls", "vault"]),
+        # With an object store (staging), the Barman Cloud plugin comes after the operator.
+        (
+            "staging",
+            "",
+            ["sealed-secrets"],
+            [*PLATFORM[:3], "barman-cloud", *PLATFORM[3:], "platform-db", "vault-tls", "vault"],
+        ),
         (
             "dev",
             NEW_ENTRY,
             ["sealed-secrets"],
-            [
-                "admin-allowlist",
-                "cert-manager",
-                "cloudnative-pg",
-                "extra-operator",
-                "cluster-issuers",
-                "platform-db",
-            ],
+            [*PLATFORM[:4], "extra-operator", "cluster-issuers", "platform-db"],
         ),
     ],
 )

@@ -27,6 +27,10 @@ STAGING_NEEDS = {
     "clickhouse": "data/clickhouse-app",
     "arangodb": "data/arangodb-root",
     "cluster-issuers": "cert-manager/cloudflare-api-token",
+    # The object store's credentials of each database's backups (staging sets a target).
+    "platform-db backups": "platform/backup-s3",
+    "business-db backups": "data/backup-s3",
+    "openpanel backups": "observability/backup-s3",
 }
 STAGING_DECLARATIONS = yaml.safe_load(
     (ROOT / "inventories" / "staging" / "group_vars" / "all" / "sealing.yml").read_text()
@@ -84,6 +88,7 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     commit(secrets, "platform/platform-db-app", "data/valkey-users", "observability/openpanel")
     commit(secrets, "observability/signoz-clickhouse", "data/clickhouse-app", "data/arangodb-root")
     commit(secrets, "cert-manager/cloudflare-api-token")
+    commit(secrets, "platform/backup-s3", "data/backup-s3", "observability/backup-s3")
     # Sealed for another namespace: it does not make data/business-db-app.
     commit(secrets, "apps/business-db-app")
     (secrets / "README.md").write_text("not a manifest, not read\n")
@@ -105,17 +110,20 @@ def test_missing_sealed_secrets_warn_and_are_listed_in_the_plan(tmp_path: Path) 
     )
     assert f"({secrets}/apps.business-db-app.yml seals apps/business-db-app" in run.output
     assert run.output.count("[WARNING]:") == 2, run.raw[-3000:]
-    assert "SealedSecrets: 8 of 10 needed Secrets committed" in run.output
+    assert "SealedSecrets: 11 of 13 needed Secrets committed" in run.output
     section = plan_file(tmp_path)
     assert section["dir"] == str(secrets)
     assert section["committed"] == [
         "apps/business-db-app",
         "cert-manager/cloudflare-api-token",
         "data/arangodb-root",
+        "data/backup-s3",
         "data/clickhouse-app",
         "data/valkey-users",
+        "observability/backup-s3",
         "observability/openpanel",
         "observability/signoz-clickhouse",
+        "platform/backup-s3",
         "platform/platform-db-app",
     ]
     missing = section["missing"]
@@ -144,7 +152,7 @@ def test_strict_mode_fails_on_a_missing_sealed_secret(tmp_path: Path) -> None:
     run = plan(tmp_path, secrets, components_require_sealed_secrets=True)
     assert run.rc == 0, run.raw[-3000:]
     assert "[WARNING]" not in run.output
-    assert "SealedSecrets: 10 of 10 needed Secrets committed" in run.output
+    assert "SealedSecrets: 13 of 13 needed Secrets committed" in run.output
 
 
 def test_a_file_that_is_not_a_sealed_secret_fails_naming_it(tmp_path: Path) -> None:

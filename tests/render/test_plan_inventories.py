@@ -28,10 +28,11 @@ STANDIN = ROOT / "tests" / "standins" / "charts" / "generic"
 KUBE_VERSION = "1.34"
 # Custom resources of operators have no Kubernetes schema; the openpanel chart's are
 # checked field by field in test_openpanel_chart.py, the databases' in
-# test_database_charts.py.
+# test_database_charts.py, the backups' in test_backups.py.
 CUSTOM_GROUPS = (
     "cert-manager.io/",
     "postgresql.cnpg.io/",
+    "barmancloud.cnpg.io/",
     "database.arangodb.com/",
     "traefik.io/",
     "clickhouse.altinity.com/",
@@ -39,6 +40,7 @@ CUSTOM_GROUPS = (
 )
 EVERYWHERE = {
     "sealed-secrets",
+    "db-endpoints",
     "cert-manager",
     "cluster-issuers",
     "cloudnative-pg",
@@ -63,6 +65,7 @@ EXPECTED = {
     "staging": EVERYWHERE
     | {
         "admin-allowlist",
+        "barman-cloud",
         "headlamp",
         "kube-arangodb",
         "arangodb",
@@ -79,6 +82,7 @@ EXPECTED = {
     "prod": EVERYWHERE
     | {
         "admin-allowlist",
+        "barman-cloud",
         "headlamp",
         "kube-arangodb",
         "arangodb",
@@ -339,11 +343,13 @@ def test_path_chart_is_rendered_without_an_air_gap_folder(tmp_path: Path) -> Non
     override.write_text(PATH_OVERRIDE)
     result = run_plan("dev", None, tmp_path, "-e", f"components_override_file={override}")
     assert result.returncode == 0, result.stdout + result.stderr
-    # Besides headlamp, only the collection's own charts (phase 0's cluster-issuers and
-    # admin-allowlist) are at hand.
+    # Besides headlamp, only the collection's own charts (phase 0's cluster-issuers,
+    # admin-allowlist and db-endpoints) are at hand.
     [rendered] = [line for line in result.stdout.splitlines() if "rendered with helm: " in line]
     names = rendered.split("rendered with helm: ", 1)[1].strip(" '\",").split(", ")
-    assert sorted(names) == ["admin-allowlist", "cluster-issuers", "headlamp"], rendered
+    assert sorted(names) == ["admin-allowlist", "cluster-issuers", "db-endpoints", "headlamp"], (
+        rendered
+    )
     plan_dir = tmp_path / "dev" / "components"
     [headlamp] = [
         release
@@ -427,6 +433,6 @@ def test_artifacts_leaves_path_charts_alone(airgap: Path, tmp_path: Path) -> Non
     recorded = {
         line.split()[1] for line in (target / "charts" / "SHA256SUMS").read_text().splitlines()
     }
-    assert "cluster-0.3.0.tgz" in recorded
+    assert "cluster-0.8.1.tgz" in recorded
     assert not [name for name in recorded if name.startswith(("valkey", "generic"))]
     assert not (target / "charts" / "valkey-0.11.0.tgz").exists()

@@ -72,12 +72,12 @@ are assembled by the kubelet from the Secret's passwords ($(VAR) expansion).
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
-      name: {{ include "openpanel.name" (dict "root" . "part" "db-app") }}
+      name: {{ include "openpanel.databaseSecret" . }}
       key: uri
 - name: DATABASE_URL_DIRECT
   valueFrom:
     secretKeyRef:
-      name: {{ include "openpanel.name" (dict "root" . "part" "db-app") }}
+      name: {{ include "openpanel.databaseSecret" . }}
       key: uri
 - name: COOKIE_SECRET
   valueFrom:
@@ -189,4 +189,14 @@ spec:
             {{- include "openpanel.containerSecurity" $root | nindent 12 }}
           resources:
             {{- toYaml $spec.resources | nindent 12 }}
+{{- end -}}
+
+{{/* The app Secret (key uri) of the cluster serving the database: the chart's own
+     (<release>-db), or the one playbooks/restore.yml made (database.serving). */}}
+{{- define "openpanel.databaseSecret" -}}
+{{- if .Values.database.serving -}}
+{{- printf "%s-app" .Values.database.serving -}}
+{{- else -}}
+{{- include "openpanel.name" (dict "root" . "part" "db-app") -}}
+{{- end -}}
 {{- end -}}
