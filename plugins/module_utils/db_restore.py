@@ -228,7 +228,7 @@ def ages(store: Any, server: str, wal_text: Any, now: datetime) -> dict[str, Any
     wal_age: float | None = None
     wal_name = ""
     if isinstance(wal_text, str) and wal_text.strip():
-        seconds, wal_name = (wal_text.strip().split("|", 1) + [""])[:2]
+        seconds, wal_name = [*wal_text.strip().split("|", 1), ""][:2]
         wal_age = float(seconds) if seconds.isdigit() else None
     return {
         "backup_age_seconds": backup_age,
