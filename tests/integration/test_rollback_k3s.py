@@ -8,8 +8,10 @@ them would show as unreachable in the recap).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,49 @@ def test_already_rolled_back_changes_nothing(tmp_path: Path) -> None:
     match = RECAP.search(out)
     assert match is not None, out
     assert match[1] == "0"
+
+
+def snapshot(directory: Path, name: str = "on-demand-ci-1-1764840000") -> Path:
+    """Write a snapshot file and its sha256 file (sha256sum format) in directory."""
+    path = directory / name
+    path.write_bytes(b"etcd snapshot bytes\n")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    (directory / f"{name}.sha256").write_text(f"{digest}  {name}\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda path: path.unlink(), "is not a non-empty file on the controller"),
+        (lambda path: path.write_bytes(b""), "is not a non-empty file on the controller"),
+        (lambda path: Path(f"{path}.sha256").unlink(), ".sha256 is missing"),
+        (lambda path: path.write_bytes(b"another snapshot\n"), "does not match"),
+        (lambda path: Path(f"{path}.sha256").write_text("not-a-sum\n"), "says 'not-a-sum'"),
+    ],
+)
+def test_snapshot_file_refused_before_touching_anything(
+    tmp_path: Path, spoil: Callable[[Path], object], message: str
+) -> None:
+    path = snapshot(tmp_path)
+    spoil(path)
+    rc, out = play(tmp_path, "-e", f"snapshot_file={path}", "-e", "confirm=yes")
+    assert rc != 0
+    assert message in out, out
+    assert str(path) in out, out
+    match = RECAP.search(out)
+    assert match is not None, out
+    assert match[2] == "0"
+    assert not (tmp_path / "k3s" / "last_rollback.json").exists()
+
+
+def test_snapshot_file_needs_no_upgrade_record_but_a_confirmation(tmp_path: Path) -> None:
+    path = snapshot(tmp_path)
+    rc, out = play(tmp_path, "-e", f"snapshot_file={path}")
+    assert rc != 0
+    assert "No upgrade record" not in out
+    assert f"replaces the cluster's etcd data with {path}" in out, out
+    assert "k3s keeps its version" in out
+    match = RECAP.search(out)
+    assert match is not None, out
+    assert match[2] == "0"
