@@ -66,6 +66,8 @@ def _endpoint(value: str) -> dict[str, Any]:
         port = parts.port
     except ValueError as exc:
         raise BackupError(f"{field}: {value!r} has a bad port: {exc}") from exc
+    if port == 0:
+        raise BackupError(f"{field}: {value!r} has port 0, which is not a port")
     if not _HOST.match(host) and not _is_ip(host):
         raise BackupError(f"{field}: {host!r} is not a host name or address")
     if parts.scheme == "http" and not _loopback(host):
@@ -123,7 +125,7 @@ def backup_target(
     region = _text(target, "region")
     if not _REGION.match(region):
         raise BackupError(f"{_TARGET}.region: {region!r} is not a region name such as eu-central-1")
-    path = target.get("path", env)
+    path = target.get("path") or env
     if not isinstance(path, str) or not path.strip("/"):
         raise BackupError(
             f"{_TARGET}.path: must be a non-empty prefix such as {env!r}, got {path!r}"

@@ -96,7 +96,7 @@ def config(tmp_path: Path) -> dict[str, object]:
 
 def test_target_writes_etcd_s3_and_never_shows_the_credentials(tmp_path: Path) -> None:
     extra = {
-        "slipway_backup_target": {**TARGET, "path": "ci/etcd"},
+        "slipway_backup_target": {**TARGET, "path": "ci"},
         "slipway_etcd_snapshot_schedule": "0 */6 * * *",
         "slipway_etcd_snapshot_retention": 28,
         "vault_backup_s3_access_key": ACCESS,
@@ -138,7 +138,7 @@ def test_loopback_http_endpoint_is_insecure_and_folder_defaults_to_the_environme
     written = config(tmp_path)
     assert written["etcd-s3-endpoint"] == "127.0.0.1:9000"
     assert written["etcd-s3-insecure"] is True
-    assert written["etcd-s3-folder"] == "ci"
+    assert written["etcd-s3-folder"] == "ci/etcd"
 
 
 def test_no_target_writes_the_schedule_only_and_shows_the_diff(tmp_path: Path) -> None:
@@ -164,23 +164,23 @@ def test_sqlite_server_gets_no_etcd_settings(tmp_path: Path) -> None:
     [
         (
             {"slipway_backup_target": {**TARGET, "bucket": "Slipway_CI"}},
-            "slipway_backup_target.bucket must be an S3 bucket name",
+            "slipway_backup_target.bucket: 'Slipway_CI' is not an S3 bucket name",
         ),
         (
             {"slipway_backup_target": {**TARGET, "endpoint": "http://s3.example.net"}},
-            "slipway_backup_target.endpoint may use http:// only on a loopback address",
+            "slipway_backup_target.endpoint: 'http://s3.example.net' is plain http to a host",
         ),
         (
             {"slipway_backup_target": {**TARGET, "region": "EU Central 1"}},
-            "slipway_backup_target.region must be a region name",
+            "slipway_backup_target.region: 'EU Central 1' is not a region name",
         ),
         (
             {"slipway_backup_target": {**TARGET, "path": "../prod"}},
-            "slipway_backup_target.path must be a prefix inside the bucket",
+            "slipway_backup_target.path: '../prod' has the part '..'",
         ),
         (
             {"slipway_backup_target": {key: TARGET[key] for key in ("endpoint", "region")}},
-            "slipway_backup_target.bucket is missing",
+            "slipway_backup_target.bucket: must be a non-empty string, got None",
         ),
         (
             {"slipway_backup_target": TARGET, "vault_backup_s3_access_key": ACCESS},

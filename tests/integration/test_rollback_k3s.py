@@ -128,3 +128,29 @@ def test_snapshot_file_needs_no_upgrade_record_but_a_confirmation(tmp_path: Path
     match = RECAP.search(out)
     assert match is not None, out
     assert match[2] == "0"
+
+
+def test_restore_yml_restores_etcd_through_the_rollback(tmp_path: Path) -> None:
+    """playbooks/restore.yml -e component=etcd runs this playbook: the same checks first."""
+    path = snapshot(tmp_path)
+    path.write_bytes(b"another snapshot\n")
+    run = run_playbook(
+        "restore.yml",
+        "-i",
+        "inventories/ci",
+        "-e",
+        f"slipway_state_dir={tmp_path}",
+        "-e",
+        "component=etcd",
+        "-e",
+        f"snapshot_file={path}",
+        "-e",
+        "confirm=yes",
+    )
+    assert run.rc != 0
+    assert "does not match" in run.output, run.output
+    match = RECAP.search(run.output)
+    assert match is not None, run.output
+    assert match[2] == "0"
+    # No database was looked at: the database plays' tasks were skipped.
+    assert "Read the cluster serving" not in run.output

@@ -399,6 +399,17 @@ class Tier:
             name, namespace = release["name"], release["namespace"]
             manifest = self.helm("get", "manifest", name, "--namespace", namespace)
             docs = [d for d in yaml.safe_load_all(manifest) if d]
+            # Hooks are applied by helm outside the release's manifest (the cluster chart's
+            # ObjectStore is a pre-install hook); its test Pods are not deployed.
+            hooks = self.helm("get", "hooks", name, "--namespace", namespace)
+            docs += [
+                d
+                for d in yaml.safe_load_all(hooks)
+                if d
+                and "test" not in (d.get("metadata", {}).get("annotations") or {}).get(
+                    "helm.sh/hook", ""
+                )
+            ]
             phase = phases.get(name, "phase 999 apps" if namespace == "apps" else "other")
             self.report.objects[phase] = self.report.objects.get(phase, 0) + len(docs)
             # A chart may put objects in other namespaces than its release's (cert-manager's
@@ -500,6 +511,48 @@ class Tier:
         if "1.4.3" not in output or "1.4.2" not in output:
             self.report.failures.append("history does not show both bundles")
 
+    def restore(self) -> None:
+        """Restore business-db to an hour ago through restore.yml, on the real API server.
+
+        No pod runs here, so the new Cluster never becomes Ready (slipway_wait_for_ready
+        is off): what is checked is that its manifests pass the CRDs with strict field
+        validation, that db-endpoints is redeployed naming it, and that the old Cluster
+        stays.
+        """
+        serving_file = self.dir / "db_serving.yml"
+        target = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.playbook(
+            "restore business-db",
+            "playbooks/restore.yml",
+            "-e",
+            "component=business-db",
+            "-e",
+            f"target_time={target}",
+            "-e",
+            "confirm=yes",
+            "-e",
+            f"backups_serving_file={serving_file}",
+        )
+        serving = yaml.safe_load(serving_file.read_text())["slipway_db_serving"]["business-db"]
+        kubectl = ["kubectl", "--kubeconfig", str(self.kubeconfig), "--namespace", "data", "get"]
+        for kind, name in (
+            ("clusters.postgresql.cnpg.io", serving),
+            ("clusters.postgresql.cnpg.io", "business-db-cluster"),
+            ("scheduledbackups.postgresql.cnpg.io", f"{serving}-daily"),
+        ):
+            found = run([*kubectl, kind, name, "-o", "name"], env=self.environ(), check=False)
+            if found.returncode != 0:
+                self.report.failures.append(f"restore: {kind}/{name} is not there")
+        service = run(
+            [*kubectl, "service", "business-db-rw", "-o", "jsonpath={.spec.externalName}"],
+            env=self.environ(),
+            check=False,
+        )
+        if service.stdout != f"{serving}-rw.data.svc.cluster.local":
+            self.report.failures.append(
+                f"restore: business-db-rw names {service.stdout!r}, not {serving}-rw"
+            )
+
     def run_all(self, kubeconfig: Path) -> EnvReport:
         """Run the whole tier for this environment."""
         self.prepare(kubeconfig)
@@ -510,6 +563,7 @@ class Tier:
             self.playbook("site.yml again", "playbooks/site.yml", expect_changed=0)
             self.strict_check()
             self.rollbacks()
+            self.restore()
         finally:
             self.stop_controllers()
         return self.report

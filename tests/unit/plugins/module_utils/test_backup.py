@@ -33,6 +33,7 @@ def test_a_target_is_normalised_with_its_destination() -> None:
 
 def test_the_path_defaults_to_the_environment() -> None:
     assert backup_target(GOOD, "staging")["destination"] == "s3://slipway-b/staging"
+    assert backup_target({**GOOD, "path": ""}, "staging")["path"] == "staging"
 
 
 def test_plain_http_is_accepted_on_loopback_only() -> None:
@@ -50,6 +51,10 @@ def test_plain_http_is_accepted_on_loopback_only() -> None:
         ({"endpoint": "https://s3.example.net/bucket"}, "endpoint"),
         ({"endpoint": "https://user@s3.example.net"}, "endpoint"),
         ({"endpoint": "https://s3.example.net:99999"}, "endpoint"),
+        ({"endpoint": "https://s3.example.net:0"}, "endpoint"),
+        ({"endpoint": "https://s3.example.net?x=1"}, "endpoint"),
+        ({"endpoint": "https://k:s@s3.example.net"}, "endpoint"),
+        ({"endpoint": ["https://s3.example.net"]}, "endpoint"),
         ({"endpoint": "https://bad_host.example"}, "endpoint"),
         ({"endpoint": ""}, "endpoint"),
         ({"endpoint": None}, "endpoint"),
@@ -58,8 +63,11 @@ def test_plain_http_is_accepted_on_loopback_only() -> None:
         ({"bucket": "192.168.1.1"}, "bucket"),
         ({"bucket": "x" * 2000}, "bucket"),
         ({"region": "EU 1"}, "region"),
-        ({"path": ""}, "path"),
         ({"path": "a b"}, "path"),
+        ({"path": "a//b"}, "path"),
+        ({"path": "../other-env"}, "path"),
+        ({"bucket": "-abc"}, "bucket"),
+        ({"bucket": "a" * 64}, "bucket"),
         ({"path": 7}, "path"),
     ],
     ids=lambda value: str(value)[:40],
