@@ -11,12 +11,6 @@ production ones; the gate talks to the API server stand-in.
 from __future__ import annotations
 
 import json
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +20,15 @@ from typing import Any
 import pytest
 import yaml
 
+from ansible_collections.slipway.platform.tests.pg_servers import (
+    make_root,
+    psql,
+    serve,
+    stamp,
+    stop_all,
+    store_object,
+    unavailable,
+)
 from ansible_collections.slipway.platform.tests.playbook_run import (
     PlaybookRun,
     run_playbook,
@@ -34,38 +37,14 @@ from ansible_collections.slipway.platform.tests.playbook_run import (
 
 ROOT = Path(__file__).parents[2]
 STANDIN = ROOT / "tests" / "standins" / "cnpg_pods"
-PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
-RUNAS = "postgres" if os.geteuid() == 0 else ""
-
-
-def _missing_user() -> bool:
-    """True when the tests run as root and Debian's postgres user is not there."""
-    if not RUNAS:
-        return False
-    try:
-        pwd.getpwnam(RUNAS)
-    except KeyError:
-        return True
-    return False
-
-
 SERVERS = {
     # cluster: namespace, database, rows before and after the recovery point
     "platform-db-cluster": ("platform", "vault", 2, 1),
     "business-db-cluster": ("data", "app", 5, 3),
 }
+FIRST_PORT = 25430
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        PG_BIN is None or _missing_user(),
-        reason="PostgreSQL's server (Debian postgresql-15, scripts/setup) is not installed",
-    ),
-]
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(unavailable()), reason=unavailable())]
 
 
 @dataclass
@@ -108,192 +87,17 @@ class Clusters:
         )
 
 
-def as_postgres(argv: list[str]) -> list[str]:
-    return ["runuser", "-u", RUNAS, "--", *argv] if RUNAS else argv
-
-
-def pg(tool: str, *args: str) -> subprocess.CompletedProcess[str]:
-    assert PG_BIN is not None
-    return subprocess.run(
-        as_postgres([str(PG_BIN / tool), *args]),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-
-
-def psql(root: Path, port: int, database: str, sql: str) -> str:
-    return pg(
-        "psql",
-        "--host",
-        str(root),
-        "--port",
-        str(port),
-        "--username",
-        "postgres",
-        "--dbname",
-        database,
-        "--tuples-only",
-        "--no-align",
-        "--command",
-        sql,
-    ).stdout.strip()
-
-
-def start_server(root: Path, name: str, port: int, database: str) -> dict[str, str]:
-    """A real server archiving its WAL, with a database of one table; returns its dirs."""
-    data, archive = root / f"data-{name}", root / f"archive-{name}"
-    archive.mkdir()
-    if RUNAS:
-        shutil.chown(archive, user=RUNAS)
-    pg("initdb", "--pgdata", str(data), "--auth", "trust", "--username", "postgres", "--no-sync")
-    settings = (
-        f"port = {port}\nunix_socket_directories = '{root}'\nlisten_addresses = ''\n"
-        f"wal_level = replica\narchive_mode = on\narchive_command = 'cp %p {archive}/%f'\n"
-        "fsync = off\n"
-    )
-    with (data / "postgresql.auto.conf").open("a") as conf:
-        conf.write(settings)
-    pg("pg_ctl", "--pgdata", str(data), "--log", str(root / f"{name}.log"), "--wait", "start")
-    psql(root, port, "postgres", f"CREATE DATABASE {database}")
-    psql(root, port, database, "CREATE TABLE orders (id serial PRIMARY KEY, note text)")
-    return {"data": str(data), "archive": str(archive)}
-
-
-def cluster_object(name: str, namespace: str, database: str) -> dict[str, Any]:
-    """The Cluster as the catalog's chart makes it, with what CloudNativePG reports."""
-    return {
-        "apiVersion": "postgresql.cnpg.io/v1",
-        "kind": "Cluster",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {
-            "instances": 1,
-            "storage": {"size": "1Gi"},
-            "postgresql": {"parameters": {"timezone": "UTC"}},
-            "bootstrap": {
-                "initdb": {
-                    "database": database,
-                    "owner": database,
-                    "secret": {"name": f"{name[:-8]}-app"},
-                }
-            },
-            "plugins": [{"name": "barman-cloud.cloudnative-pg.io", "isWALArchiver": True}],
-        },
-        "status": {
-            "currentPrimary": f"{name}-1",
-            "conditions": [{"type": "Ready", "status": "True"}],
-        },
-    }
-
-
-def store_object(name: str, namespace: str, server: str, last_backup: datetime) -> dict[str, Any]:
-    return {
-        "apiVersion": "barmancloud.cnpg.io/v1",
-        "kind": "ObjectStore",
-        "metadata": {"name": name, "namespace": namespace},
-        "status": {
-            "serverRecoveryWindow": {server: {"lastSuccessfulBackupTime": stamp(last_backup)}}
-        },
-    }
-
-
-INSERTS = {
-    "early": "INSERT INTO orders (note) VALUES ('early')",
-    "late": "INSERT INTO orders (note) VALUES ('late')",
-}
-
-
-def insert(root: Path, port: int, database: str, note: str, count: int) -> None:
-    for _ in range(count):
-        psql(root, port, database, INSERTS[note])
-
-
-def archived(root: Path, port: int, database: str) -> bool:
-    """Whether the server archived a WAL file in the last minute."""
-    return (
-        psql(
-            root,
-            port,
-            database,
-            "SELECT last_archived_time > now() - interval '1 minute' FROM pg_stat_archiver",
-        )
-        == "t"
-    )
-
-
 @pytest.fixture
 def clusters(tmp_path: Path) -> Iterator[Clusters]:
-    # The servers run as postgres, which cannot enter pytest's root-only temporary tree;
-    # mkdtemp makes the directory 0700, and it is handed to that user.
-    root = Path(tempfile.mkdtemp(prefix="slipway-pg-"))
-    if RUNAS:
-        shutil.chown(root, user=RUNAS)
-    state: dict[str, Any] = {
-        "pg_bin": str(PG_BIN),
-        "runas": RUNAS,
-        "root": str(root),
-        "next_port": 25440,
-        "clusters": {},
-        "objectstores": {},
-        "backups": {},
-        "others": {},
-        "calls": [],
-    }
-    ports = {name: 25430 + index for index, name in enumerate(SERVERS)}
+    root = make_root()
     try:
-        for name, (namespace, database, before, _) in SERVERS.items():
-            port = ports[name]
-            dirs = start_server(root, name, port, database)
-            insert(root, port, database, "early", before)
-            base = root / f"base-{name}"
-            connect = ["--host", str(root), "--port", str(port), "--username", "postgres"]
-            pg(
-                "pg_basebackup",
-                *connect,
-                "--pgdata",
-                str(base),
-                "--wal-method",
-                "stream",
-                "--checkpoint",
-                "fast",
-                "--no-sync",
-            )
-            state["backups"][name] = {"base": str(base), "archive": dirs["archive"]}
-            state["clusters"][f"{namespace}/{name}"] = {
-                "object": cluster_object(name, namespace, database),
-                "port": port,
-                "socket": str(root),
-            }
-            state["objectstores"][f"{namespace}/{name}-backups"] = store_object(
-                f"{name}-backups", namespace, name, datetime.now(UTC)
-            )
-        time.sleep(1.1)
-        between = datetime.now(UTC)
-        time.sleep(1.1)
-        for name, (_, database, _, after) in SERVERS.items():
-            insert(root, ports[name], database, "late", after)
-            psql(root, ports[name], database, "SELECT pg_switch_wal()")
-        # Wait until the WAL holding the late rows is archived.
-        for name, (_, database, _, _) in SERVERS.items():
-            for _ in range(50):
-                if archived(root, ports[name], database):
-                    break
-                time.sleep(0.2)
+        state, between = serve(root, SERVERS, FIRST_PORT)
         state_file = tmp_path / "cnpg.json"
         state_file.write_text(json.dumps(state))
         with standin_api(tmp_path / "state", "staging"), standin_api(tmp_path / "state", "prod"):
             yield Clusters(state_file, tmp_path / "state", root, between)
     finally:
-        for data in root.glob("data-*"):
-            subprocess.run(
-                as_postgres(
-                    [str(PG_BIN / "pg_ctl"), "--pgdata", str(data), "--mode", "immediate", "stop"]
-                ),
-                capture_output=True,
-                check=False,
-            )
-        shutil.rmtree(root, ignore_errors=True)
+        stop_all(root)
 
 
 def test_backup_check_restores_each_database_and_reports_its_rows(clusters: Clusters) -> None:
@@ -358,7 +162,7 @@ def test_restore_to_a_point_in_time_makes_a_new_cluster_and_keeps_the_old(
     # Real PITR: only the rows written before target_time came back.
     assert clusters.psql(cluster["port"], "app", "SELECT count(*) FROM orders") == "5"
     # The old cluster is untouched and still holds everything.
-    assert clusters.psql(25431, "app", "SELECT count(*) FROM orders") == "8"
+    assert clusters.psql(FIRST_PORT + 1, "app", "SELECT count(*) FROM orders") == "8"
     assert ["apply", "ScheduledBackup", f"data/{name}-daily"] in state["calls"]
     assert not [call for call in state["calls"] if call[0] == "delete"]
     serving = yaml.safe_load((clusters.state_dir / "db_serving.yml").read_text())

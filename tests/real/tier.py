@@ -406,9 +406,8 @@ class Tier:
                 d
                 for d in yaml.safe_load_all(hooks)
                 if d
-                and "test" not in (d.get("metadata", {}).get("annotations") or {}).get(
-                    "helm.sh/hook", ""
-                )
+                and "test"
+                not in (d.get("metadata", {}).get("annotations") or {}).get("helm.sh/hook", "")
             ]
             phase = phases.get(name, "phase 999 apps" if namespace == "apps" else "other")
             self.report.objects[phase] = self.report.objects.get(phase, 0) + len(docs)
