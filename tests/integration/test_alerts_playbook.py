@@ -48,13 +48,17 @@ def test_prod_applies_once_then_changes_nothing_and_logs_no_secret(
         assert secret not in first.raw
     assert "rule Vault sealed: create" in first.output
     assert "retention logs: 336h (was 360h)" in first.output
-    assert "rule Backup too old" not in first.output
+    # prod sends its backups to an object store, so their age is alerted on.
+    assert "rule Backup too old: create" in first.output
     assert sorted(channel["name"] for channel in store.channels.values()) == [
         "ops-slack",
         "ops-webhook",
     ]
     rules = {rule["alert"]: rule for rule in store.rules.values()}
-    assert len(rules) == 6
+    assert len(rules) == 7
+    # The age the Barman Cloud plugin reports (CloudNativePG's own metric stays unset).
+    backup_rule = json.dumps(rules["Backup too old"])
+    assert "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp" in backup_rule
     assert rules["Node not ready"]["preferredChannels"] == ["ops-webhook", "ops-slack"]
     assert rules["Disk almost full"]["preferredChannels"] == ["ops-webhook"]
     stored = json.loads(next(c for c in store.channels.values() if c["type"] == "slack")["data"])

@@ -220,7 +220,7 @@ def test_apps_rollback_to_previous_bundle_then_no_change(cluster: Cluster) -> No
         (
             ("-e", "component=nope"),
             'component: "nope" is not in the catalog of ci; known components: admin-allowlist, '
-            "arangodb, business-db, cert-manager, ",
+            "arangodb, barman-cloud, business-db, cert-manager, ",
         ),
         (("-e", "helm_release=nope"), "release 'nope' not found in any namespace"),
         (
